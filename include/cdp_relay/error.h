@@ -1,0 +1,74 @@
+// Stable error vocabulary shared by every stage.
+//
+// Invariant: the snake_case names returned by to_string(Reason) are part of the
+// public contract (the DLQ header `cdp.error.reason`, the `reason` metric label,
+// the `transform` command's stderr). Values may be added; never rename one.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace cdp_relay {
+
+// Where in the pipeline an event failed (DLQ header `cdp.error.stage`).
+enum class Stage : uint8_t { kDecode, kValidate, kTransform, kDeliver };
+
+enum class Reason : uint8_t {
+  // Decode and validation reasons (DESIGN.md section 2).
+  kInvalidJson,
+  kUnknownFormat,
+  kMissingIdentity,
+  kMissingTimestamp,
+  kBadTimestamp,
+  kTooLarge,
+  kTooDeep,
+  kUnsupportedType,
+  kInvalidUtf8,
+  kTooManyItems,
+  kMissingEventName,  // a track without `event`, a custom_event without event_name
+  // Delivery reasons (DESIGN.md section 3, response classes).
+  kRejectedByDestination,  // 400/422 isolated to this event by bisection
+  kClientError,            // any other non-retryable 4xx
+  kRetriesExhausted,       // max_retry_duration elapsed
+  kEventTooLarge,          // a single encoded event exceeds the batch byte bound
+};
+
+std::string_view to_string(Stage stage);
+std::string_view to_string(Reason reason);
+
+// One failure, with enough context for the DLQ headers and the logs.
+// REQUIRES: `message` never contains a secret; callers build it from event
+// data and status codes only, never from URLs or configuration.
+struct Error {
+  Stage stage = Stage::kDecode;
+  Reason reason = Reason::kInvalidJson;
+  std::string message;
+  std::optional<int> http_status;
+  int attempts = 0;
+};
+
+// An expected-style result for the per-event path, which never throws
+// (Envoy's data-plane rule; see STYLE.md "Errors").
+template <typename T>
+class Result {
+ public:
+  Result(T value) : state_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(Error error) : state_(std::move(error)) {}      // NOLINT: implicit by design
+
+  bool ok() const { return state_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { return std::get<0>(state_); }
+  const T& value() const& { return std::get<0>(state_); }
+  T&& value() && { return std::get<0>(std::move(state_)); }
+  const Error& error() const { return std::get<1>(state_); }
+
+ private:
+  std::variant<T, Error> state_;
+};
+
+}  // namespace cdp_relay

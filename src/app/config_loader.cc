@@ -1,0 +1,379 @@
+#include "app/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace cdp_relay::app {
+namespace {
+
+struct LoadContext {
+  const EnvLookup& env;
+  util::ConfigErrors& errors;
+};
+
+// Expands ${NAME} and ${NAME:-fallback} in one scalar.
+std::string substitute_env(const std::string& raw, const std::string& path, LoadContext& ctx) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw.compare(i, 3, "$${") == 0) {
+      out.append("${");
+      i += 2;
+      continue;
+    }
+    if (raw.compare(i, 2, "${") != 0) {
+      out.push_back(raw[i]);
+      continue;
+    }
+    const size_t close = raw.find('}', i + 2);
+    if (close == std::string::npos) {
+      ctx.errors.add(path, "unterminated ${...} reference");
+      return out;
+    }
+    std::string name = raw.substr(i + 2, close - i - 2);
+    std::optional<std::string> fallback;
+    if (const size_t sep = name.find(":-"); sep != std::string::npos) {
+      fallback = name.substr(sep + 2);
+      name.resize(sep);
+    }
+    std::optional<std::string> value = ctx.env(name);
+    if (value && value->empty() && fallback) value.reset();
+    if (!value) value = fallback;
+    if (!value) {
+      ctx.errors.add(path, "environment variable " + name + " is not set");
+    } else {
+      out.append(*value);
+    }
+    i = close;
+  }
+  return out;
+}
+
+// One YAML mapping being read into a struct. Each read marks its key as known;
+// finish() reports the keys nobody asked for, like Vector's deny_unknown_fields.
+class Section {
+ public:
+  Section(YAML::Node node, std::string path, LoadContext& ctx)
+      : node_(std::move(node)), path_(std::move(path)), ctx_(ctx) {}
+
+  std::string child_path(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  // The scalar at `key` after ${ENV} substitution, or nullopt if absent/null.
+  std::optional<std::string> scalar(std::string_view key) {
+    known_.insert(std::string(key));
+    YAML::Node value = node_[std::string(key)];
+    if (!value || value.IsNull()) return std::nullopt;
+    if (!value.IsScalar()) {
+      ctx_.errors.add(child_path(key), "must be a scalar value");
+      return std::nullopt;
+    }
+    return substitute_env(value.Scalar(), child_path(key), ctx_);
+  }
+
+  void read(std::string_view key, std::string& out) {
+    if (auto value = scalar(key)) out = *value;
+  }
+
+  void read(std::string_view key, bool& out) {
+    auto value = scalar(key);
+    if (!value) return;
+    if (*value == "true" || *value == "yes" || *value == "on") out = true;
+    else if (*value == "false" || *value == "no" || *value == "off") out = false;
+    else ctx_.errors.add(child_path(key), "must be true or false");
+  }
+
+  template <typename Int>
+  void read_integer(std::string_view key, Int& out) {
+    auto value = scalar(key);
+    if (!value) return;
+    try {
+      size_t used = 0;
+      const long long parsed = std::stoll(*value, &used);
+      if (used != value->size()) throw std::invalid_argument("trailing");
+      if (std::is_unsigned_v<Int> && parsed < 0) {
+        ctx_.errors.add(child_path(key), "must be > 0");
+        return;
+      }
+      out = static_cast<Int>(parsed);
+    } catch (const std::exception&) {
+      ctx_.errors.add(child_path(key), "must be an integer");
+    }
+  }
+  void read(std::string_view key, int64_t& out) { read_integer(key, out); }
+  void read(std::string_view key, int& out) { read_integer(key, out); }
+  void read(std::string_view key, size_t& out) { read_integer(key, out); }
+
+  void read(std::string_view key, double& out) {
+    auto value = scalar(key);
+    if (!value) return;
+    try {
+      size_t used = 0;
+      out = std::stod(*value, &used);
+      if (used != value->size()) throw std::invalid_argument("trailing");
+    } catch (const std::exception&) {
+      ctx_.errors.add(child_path(key), "must be a number");
+    }
+  }
+
+  // A flat map of scalars (librdkafka pass-through, Spideo interactions).
+  void read(std::string_view key, std::map<std::string, std::string>& out) {
+    known_.insert(std::string(key));
+    YAML::Node value = node_[std::string(key)];
+    if (!value || value.IsNull()) return;
+    if (!value.IsMap()) {
+      ctx_.errors.add(child_path(key), "must be a mapping");
+      return;
+    }
+    out.clear();
+    for (const auto& entry : value) {
+      const std::string name = entry.first.as<std::string>();
+      const std::string entry_path = child_path(key) + "." + name;
+      if (!entry.second.IsScalar()) {
+        ctx_.errors.add(entry_path, "must be a scalar value");
+        continue;
+      }
+      out[name] = substitute_env(entry.second.Scalar(), entry_path, ctx_);
+    }
+  }
+
+  // A nested mapping, or nullopt when absent. Reports a non-mapping value.
+  std::optional<Section> section(std::string_view key) {
+    known_.insert(std::string(key));
+    YAML::Node value = node_[std::string(key)];
+    if (!value || value.IsNull()) return std::nullopt;
+    if (!value.IsMap()) {
+      ctx_.errors.add(child_path(key), "must be a mapping");
+      return std::nullopt;
+    }
+    return Section(value, child_path(key), ctx_);
+  }
+
+  YAML::Node raw(std::string_view key) {
+    known_.insert(std::string(key));
+    return node_[std::string(key)];
+  }
+
+  void finish() {
+    for (const auto& entry : node_) {
+      const std::string key = entry.first.as<std::string>();
+      if (!known_.count(key)) ctx_.errors.add(child_path(key), "unknown key");
+    }
+  }
+
+  LoadContext& ctx() { return ctx_; }
+
+ private:
+  YAML::Node node_;
+  std::string path_;
+  LoadContext& ctx_;
+  std::set<std::string> known_;
+};
+
+void read_batch(Section& parent, delivery::BatchSettings& batch) {
+  auto section = parent.section("batch");
+  if (!section) return;
+  section->read("max_events", batch.max_events);
+  section->read("max_bytes", batch.max_bytes);
+  section->read("linger_ms", batch.linger_ms);
+  section->finish();
+}
+
+void read_retry(Section& parent, delivery::RetrySettings& retry) {
+  auto section = parent.section("retry");
+  if (!section) return;
+  section->read("initial_backoff_ms", retry.initial_backoff_ms);
+  section->read("max_backoff_ms", retry.max_backoff_ms);
+  section->read("max_retry_duration_s", retry.max_retry_duration_s);
+  section->finish();
+}
+
+void read_concurrency(Section& parent, delivery::ConcurrencySettings& concurrency) {
+  auto section = parent.section("concurrency");
+  if (!section) return;
+  section->read("initial", concurrency.initial);
+  section->read("max", concurrency.max);
+  section->finish();
+}
+
+void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora) {
+  section.read("enabled", vidora.enabled);
+  section.read("api_key", vidora.api_key);
+  section.read("base_url", vidora.base_url);
+  section.read("path", vidora.path);
+  if (auto format = section.scalar("timestamp_format")) {
+    if (auto parsed = destinations::vidora::timestamp_format_from(*format)) {
+      vidora.timestamp_format = *parsed;
+    } else {
+      section.ctx().errors.add(section.child_path("timestamp_format"),
+                               "must be one of unix_s, unix_ms, iso8601");
+    }
+  }
+  read_batch(section, vidora.batch);
+  read_retry(section, vidora.retry);
+  read_concurrency(section, vidora.concurrency);
+  section.read("rate_limit_per_s", vidora.rate_limit_per_s);
+  section.read("personal_data_filtering", vidora.personal_data_filtering);
+  section.read("tls_verify", vidora.tls_verify);
+  section.finish();
+}
+
+void read_spideo(Section& section, destinations::spideo::SpideoSettings& spideo) {
+  section.read("enabled", spideo.enabled);
+  section.read("api_key", spideo.api_key);
+  section.read("client", spideo.client);
+  section.read("url_template", spideo.url_template);
+  section.read("method", spideo.method);
+  section.read("interactions", spideo.interactions);
+  read_retry(section, spideo.retry);
+  read_concurrency(section, spideo.concurrency);
+  section.read("rate_limit_per_s", spideo.rate_limit_per_s);
+  section.read("tls_verify", spideo.tls_verify);
+  section.finish();
+}
+
+void read_sources(Section& root, std::vector<source::SourceTopic>& sources) {
+  YAML::Node list = root.raw("sources");
+  if (!list || list.IsNull()) return;
+  if (!list.IsSequence()) {
+    root.ctx().errors.add("sources", "must be a list");
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "sources[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      root.ctx().errors.add(path, "must be a mapping with topic and format");
+      continue;
+    }
+    Section item(list[i], path, root.ctx());
+    source::SourceTopic topic;
+    item.read("topic", topic.topic);
+    if (auto format = item.scalar("format")) {
+      if (auto parsed = decode::input_format_from(*format)) {
+        topic.format = *parsed;
+      } else {
+        root.ctx().errors.add(path + ".format", "must be one of auto, segment, mparticle");
+      }
+    }
+    item.finish();
+    sources.push_back(std::move(topic));
+  }
+}
+
+void read_root(Section& root, RelayConfig& config) {
+  if (auto kafka = root.section("kafka")) {
+    kafka->read("brokers", config.kafka.brokers);
+    kafka->read("group_id", config.kafka.group_id);
+    kafka->read("consumer", config.kafka.consumer);
+    kafka->read("producer", config.kafka.producer);
+    kafka->finish();
+  }
+  read_sources(root, config.sources);
+  if (auto limits = root.section("limits")) {
+    limits->read("max_message_bytes", config.limits.max_message_bytes);
+    limits->read("max_depth", config.limits.max_depth);
+    limits->read("max_batch_items", config.limits.max_batch_items);
+    limits->finish();
+  }
+  if (auto dead_letter = root.section("dead_letter")) {
+    dead_letter->read("topic", config.dead_letter.topic);
+    dead_letter->finish();
+  }
+  if (auto normalized = root.section("normalized")) {
+    config.normalized.enabled = true;
+    normalized->read("topic", config.normalized.topic);
+    normalized->finish();
+  }
+  if (auto destinations = root.section("destinations")) {
+    if (auto vidora = destinations->section("vidora")) read_vidora(*vidora, config.vidora);
+    if (auto spideo = destinations->section("spideo")) read_spideo(*spideo, config.spideo);
+    destinations->finish();
+  }
+  if (auto admin = root.section("admin")) {
+    admin->read("listen", config.admin.listen);
+    admin->finish();
+  }
+  root.read("shutdown_grace_s", config.shutdown_grace_s);
+  root.finish();
+}
+
+}  // namespace
+
+util::ConfigErrors RelayConfig::validate() const {
+  util::ConfigErrors errors;
+  kafka.validate("kafka", errors);
+  errors.check(!sources.empty(), "sources", "must list at least one topic");
+  for (size_t i = 0; i < sources.size(); ++i) {
+    sources[i].validate("sources[" + std::to_string(i) + "]", errors);
+  }
+  errors.check(limits.max_message_bytes > 0, "limits.max_message_bytes", "must be > 0");
+  errors.check(limits.max_depth >= 1 && limits.max_depth <= 1024, "limits.max_depth",
+               "must be between 1 and 1024");
+  errors.check(limits.max_batch_items > 0, "limits.max_batch_items", "must be > 0");
+  dead_letter.validate("dead_letter", errors);
+  normalized.validate("normalized", errors);
+  vidora.validate("destinations.vidora", errors);
+  spideo.validate("destinations.spideo", errors);
+  errors.check(vidora.enabled || spideo.enabled, "destinations",
+               "at least one destination must be enabled");
+  admin.validate("admin", errors);
+  errors.check(shutdown_grace_s >= 1 && shutdown_grace_s <= 3600, "shutdown_grace_s",
+               "must be between 1 and 3600");
+  return errors;
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    if (value == nullptr) return std::nullopt;
+    return std::string(value);
+  };
+}
+
+LoadedConfig load_config_text(std::string_view yaml, const EnvLookup& env) {
+  LoadedConfig loaded;
+  YAML::Node document;
+  try {
+    document = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& error) {
+    // The mark gives line/column; the message is the parser's, not our values.
+    loaded.errors.add("(yaml)", "line " + std::to_string(error.mark.line + 1) + ", column " +
+                                    std::to_string(error.mark.column + 1) + ": " + error.msg);
+    return loaded;
+  }
+  if (!document || document.IsNull()) {
+    loaded.errors.add("(yaml)", "the config is empty");
+    return loaded;
+  }
+  if (!document.IsMap()) {
+    loaded.errors.add("(yaml)", "the config must be a mapping");
+    return loaded;
+  }
+  LoadContext ctx{env, loaded.errors};
+  Section root(document, "", ctx);
+  read_root(root, loaded.config);
+  const util::ConfigErrors semantic_errors = loaded.config.validate();
+  for (const auto& error : semantic_errors.all()) {
+    loaded.errors.add(error.path, error.message);
+  }
+  return loaded;
+}
+
+LoadedConfig load_config_file(const std::string& file, const EnvLookup& env) {
+  std::ifstream in(file);
+  if (!in) {
+    LoadedConfig loaded;
+    loaded.errors.add("(file)", "cannot read " + file);
+    return loaded;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), env);
+}
+
+}  // namespace cdp_relay::app

@@ -1,0 +1,76 @@
+#include "app/transform_command.h"
+
+#include "destinations/vidora/vidora_event_encoder.h"
+#include "route/transform_stage.h"
+#include "util/json_writer.h"
+
+namespace cdp_relay::app {
+namespace {
+
+std::unique_ptr<route::EventEncoder> make_encoder(const RelayConfig& config,
+                                                  const std::string& destination) {
+  if (destination == "vidora") {
+    return std::make_unique<destinations::vidora::VidoraEventEncoder>(config.vidora);
+  }
+  return nullptr;
+}
+
+void append_error_line(std::string& out, const decode::Rejection& rejection, size_t line) {
+  out.append("{\"error\":");
+  util::JsonObjectWriter error(out);
+  error.string_member("reason", to_string(rejection.error.reason));
+  error.string_member("stage", to_string(rejection.error.stage));
+  error.string_member("message", rejection.error.message);
+  error.int_member("line", static_cast<int64_t>(line));
+  if (!rejection.whole_message) error.int_member("index", rejection.index);
+  error.close();
+  out.append("}\n");
+}
+
+}  // namespace
+
+TransformCounts run_transform(const RelayConfig& config, const TransformOptions& options,
+                              std::istream& in, std::FILE* out, std::FILE* err) {
+  std::vector<std::unique_ptr<route::EventEncoder>> encoders;
+  encoders.push_back(make_encoder(config, options.destination));
+  route::TransformStage stage(config.limits, std::move(encoders));
+  route::TransformResult result;
+  TransformCounts counts;
+
+  std::string line;
+  std::string out_buffer;
+  std::string err_buffer;
+  while (std::getline(in, line)) {
+    ++counts.lines;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+    Origin origin;
+    origin.topic = options.topic;
+    origin.partition = 0;
+    origin.offset = static_cast<int64_t>(counts.lines - 1);
+    stage.process(line, options.format, origin, result);
+    const route::DestinationOutput& output = result.outputs.front();
+    for (const auto& slice : output.events) {
+      out_buffer.append(output.bytes(slice));
+      out_buffer.push_back('\n');
+    }
+    for (const auto& rejection : result.decoded.rejections) {
+      append_error_line(err_buffer, rejection, counts.lines);
+    }
+    counts.events += output.events.size();
+    counts.rejected += result.decoded.rejections.size();
+    // Flush in large writes; stderr is flushed with stdout so that interleaved
+    // output stays roughly in line order.
+    if (out_buffer.size() > (1 << 16) || !err_buffer.empty()) {
+      std::fwrite(out_buffer.data(), 1, out_buffer.size(), out);
+      std::fflush(out);
+      out_buffer.clear();
+      std::fwrite(err_buffer.data(), 1, err_buffer.size(), err);
+      err_buffer.clear();
+    }
+  }
+  std::fwrite(out_buffer.data(), 1, out_buffer.size(), out);
+  std::fflush(out);
+  return counts;
+}
+
+}  // namespace cdp_relay::app

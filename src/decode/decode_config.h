@@ -1,0 +1,28 @@
+// Settings of the decode stage: the input formats and the input limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace cdp_relay::decode {
+
+// The `format` of a source topic (DESIGN.md section 1).
+enum class InputFormat : uint8_t { kAuto, kSegment, kMparticle };
+
+std::string_view to_string(InputFormat format);
+std::optional<InputFormat> input_format_from(std::string_view name);
+
+// Input limits. Every limit violation is a rejection with a reason code,
+// never a crash (issue: foundation, "Input limits").
+struct DecodeLimits {
+  // Largest accepted Kafka message value, in bytes. Default 1 MiB. Range > 0.
+  size_t max_message_bytes = 1 << 20;
+  // Deepest accepted JSON nesting (objects and arrays). Default 64. Range 1-1024.
+  size_t max_depth = 64;
+  // Most items in one Segment batch envelope or mParticle batch. Default 10000.
+  size_t max_batch_items = 10000;
+};
+
+}  // namespace cdp_relay::decode

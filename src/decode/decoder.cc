@@ -1,0 +1,85 @@
+#include "decode/decoder.h"
+
+#include <string>
+
+#include "decode/detect.h"
+#include "decode/mparticle_decoder.h"
+#include "decode/segment_decoder.h"
+
+namespace cdp_relay::decode {
+namespace {
+
+// Maps simdjson's parse errors onto the stable reason codes.
+Reason reason_for_parse_error(simdjson::error_code code) {
+  switch (code) {
+    case simdjson::DEPTH_ERROR: return Reason::kTooDeep;
+    case simdjson::UTF8_ERROR: return Reason::kInvalidUtf8;
+    case simdjson::CAPACITY: return Reason::kTooLarge;
+    default: return Reason::kInvalidJson;
+  }
+}
+
+// Initial parse buffer: big enough for typical messages; simdjson grows it on
+// demand (keeping the depth limit) up to the parser's max capacity.
+constexpr size_t kInitialCapacity = 64 * 1024;
+
+}  // namespace
+
+void reject_message(DecodedMessage& out, Stage stage, Reason reason, std::string message) {
+  out.rejections.push_back(
+      Rejection{Error{stage, reason, std::move(message), std::nullopt, 0}, 0, true, {}});
+}
+
+Decoder::Decoder(DecodeLimits limits) : limits_(limits), parser_(limits.max_message_bytes) {
+  // Allocation failure here is a startup error; it throws, which is fine
+  // outside the per-event path.
+  if (parser_.allocate(std::min(kInitialCapacity, limits_.max_message_bytes), limits_.max_depth) !=
+      simdjson::SUCCESS) {
+    throw std::runtime_error("cannot allocate the JSON parser");
+  }
+}
+
+void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& origin,
+                     DecodedMessage& out) {
+  out.clear();
+  if (bytes.size() > limits_.max_message_bytes) {
+    reject_message(out, Stage::kDecode, Reason::kTooLarge,
+                   "message is " + std::to_string(bytes.size()) + " bytes, limit is " +
+                       std::to_string(limits_.max_message_bytes));
+    return;
+  }
+  simdjson::dom::element root;
+  // realloc_if_needed copies the bytes into simdjson's padded buffer: Kafka
+  // message buffers carry no padding of their own.
+  const auto code = parser_.parse(bytes.data(), bytes.size(), true).get(root);
+  if (code != simdjson::SUCCESS) {
+    reject_message(out, Stage::kDecode, reason_for_parse_error(code),
+                   std::string("cannot parse JSON: ") + simdjson::error_message(code));
+    return;
+  }
+  switch (detect_shape(root, format)) {
+    case PayloadShape::kSegmentMessage: {
+      Origin single = origin;
+      single.index = 0;
+      if (auto error = decode_segment_message(root.get_object().value_unsafe(), SegmentEnvelope{},
+                                              single, out)) {
+        out.rejections.push_back(Rejection{std::move(*error), 0, true, {}});
+      }
+      return;
+    }
+    case PayloadShape::kSegmentBatch:
+      decode_segment_batch(root.get_object().value_unsafe(), origin, limits_, out);
+      return;
+    case PayloadShape::kMparticleBatch:
+      decode_mparticle_batch(root.get_object().value_unsafe(), origin, limits_, out);
+      return;
+    case PayloadShape::kUnknown:
+      reject_message(out, Stage::kDecode, Reason::kUnknownFormat,
+                     format == InputFormat::kAuto
+                         ? "not a Segment message, Segment batch or mParticle batch"
+                         : "not a " + std::string(to_string(format)) + " payload");
+      return;
+  }
+}
+
+}  // namespace cdp_relay::decode

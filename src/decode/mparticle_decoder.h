@@ -1,0 +1,17 @@
+// mParticle batches as mParticle's Kafka/event outputs deliver them
+// (DESIGN.md section 1), with the inbound Events API shape accepted too.
+#pragma once
+
+#include <simdjson.h>
+
+#include "decode/decoder.h"
+
+namespace cdp_relay::decode {
+
+// Decodes every event of a batch. A batch-level problem (no MPID, too many
+// events) rejects the whole message; an event-level problem rejects only that
+// event, whose DLQ value is the batch reduced to that one event.
+void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
+                            const DecodeLimits& limits, DecodedMessage& out);
+
+}  // namespace cdp_relay::decode

@@ -1,0 +1,181 @@
+#include "decode/segment_decoder.h"
+
+#include <string>
+
+#include "decode/json_fields.h"
+#include "model/message_id.h"
+#include "model/timestamp.h"
+#include "util/json_writer.h"
+
+namespace cdp_relay::decode {
+namespace {
+
+Error validation_error(Reason reason, std::string message) {
+  return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
+}
+
+// Segment's own precedence: `timestamp` is when the event happened; the others
+// are fall-backs that real pipelines see when a client omits it. The first
+// field present decides; a present but unparsable one is bad_timestamp rather
+// than silently falling through to a less precise clock.
+constexpr std::string_view kTimestampFields[] = {"timestamp", "originalTimestamp", "receivedAt",
+                                                 "sentAt"};
+
+std::optional<Error> read_timestamp(simdjson::dom::object message, int64_t& timestamp_ms) {
+  for (std::string_view key : kTimestampFields) {
+    auto value = field(message, key);
+    if (!value) continue;
+    std::string_view text;
+    if (value->get(text) != simdjson::SUCCESS) {
+      return validation_error(Reason::kBadTimestamp,
+                              std::string(key) + " is not an ISO-8601 string");
+    }
+    auto parsed = model::parse_iso8601_ms(text);
+    if (!parsed) {
+      return validation_error(Reason::kBadTimestamp,
+                              std::string(key) + " is not a valid ISO-8601 date-time");
+    }
+    timestamp_ms = *parsed;
+    return std::nullopt;
+  }
+  return validation_error(Reason::kMissingTimestamp,
+                          "none of timestamp, originalTimestamp, receivedAt, sentAt is set");
+}
+
+// Writes `own` merged over `inherited` (own keys win) as a JSON object.
+void append_merged_object(std::string& out, const JsonObject& own, const JsonObject& inherited) {
+  util::JsonObjectWriter writer(out);
+  if (own) {
+    for (auto member : *own) writer.value_member(member.key, member.value);
+  }
+  if (inherited) {
+    for (auto member : *inherited) {
+      simdjson::dom::element ignored;
+      if (own && own->at_key(member.key).get(ignored) == simdjson::SUCCESS) continue;
+      writer.value_member(member.key, member.value);
+    }
+  }
+  writer.close();
+}
+
+// The DLQ value of a bad batch item: the item with the envelope merged in.
+std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope) {
+  std::string out;
+  util::JsonObjectWriter writer(out);
+  for (auto member : item) {
+    if (member.key == "context" && envelope.context) continue;
+    if (member.key == "integrations" && envelope.integrations) continue;
+    writer.value_member(member.key, member.value);
+  }
+  if (envelope.context) {
+    writer.key("context");
+    append_merged_object(out, object_field(item, "context"), envelope.context);
+  }
+  if (envelope.integrations) {
+    writer.key("integrations");
+    append_merged_object(out, object_field(item, "integrations"), envelope.integrations);
+  }
+  writer.close();
+  return out;
+}
+
+}  // namespace
+
+std::optional<Error> decode_segment_message(simdjson::dom::object message,
+                                            const SegmentEnvelope& envelope,
+                                            const Origin& origin, DecodedMessage& out) {
+  const std::string_view type = string_field(message, "type");
+  const auto kind = segment_kind_from_type(type);
+  if (!kind) {
+    return validation_error(Reason::kUnsupportedType,
+                            type.empty() ? std::string("type is missing or not a string")
+                                         : "type '" + std::string(type) + "' is not a Segment call");
+  }
+
+  CanonicalEvent event;
+  event.source_format = SourceFormat::kSegment;
+  event.kind = *kind;
+  event.origin = origin;
+  event.user_id = id_field(message, "userId", out);
+  event.anonymous_id = id_field(message, "anonymousId", out);
+  if (event.user_id.empty() && event.anonymous_id.empty()) {
+    return validation_error(Reason::kMissingIdentity, "neither userId nor anonymousId is set");
+  }
+  if (auto error = read_timestamp(message, event.timestamp_ms)) return error;
+
+  switch (*kind) {
+    case EventKind::kTrack:
+      event.name = string_field(message, "event");
+      if (event.name.empty()) {
+        return validation_error(Reason::kMissingEventName, "track call without an event name");
+      }
+      event.properties = object_field(message, "properties");
+      break;
+    case EventKind::kPage:
+      event.name = string_field(message, "name");
+      event.category = string_field(message, "category");
+      event.properties = object_field(message, "properties");
+      break;
+    case EventKind::kScreen:
+      event.name = string_field(message, "name");
+      event.properties = object_field(message, "properties");
+      break;
+    case EventKind::kIdentify:
+      event.traits = object_field(message, "traits");
+      break;
+    case EventKind::kGroup:
+      event.group_id = id_field(message, "groupId", out);
+      event.traits = object_field(message, "traits");
+      break;
+    case EventKind::kAlias:
+      event.previous_id = id_field(message, "previousId", out);
+      break;
+    default:
+      break;
+  }
+
+  event.context = LayeredObject{object_field(message, "context"), envelope.context};
+  event.integrations = LayeredObject{object_field(message, "integrations"), envelope.integrations};
+  event.message_id = string_field(message, "messageId");
+  if (event.message_id.empty()) event.message_id = out.keep(model::synthesize_message_id(origin));
+  out.events.push_back(event);
+  return std::nullopt;
+}
+
+void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
+                          const DecodeLimits& limits, DecodedMessage& out) {
+  simdjson::dom::array items = envelope["batch"].get_array().value_unsafe();
+  if (items.size() > limits.max_batch_items) {
+    reject_message(out, Stage::kDecode, Reason::kTooManyItems,
+                   "batch has " + std::to_string(items.size()) + " items, limit is " +
+                       std::to_string(limits.max_batch_items));
+    return;
+  }
+  const SegmentEnvelope merged{object_field(envelope, "context"),
+                               object_field(envelope, "integrations")};
+  uint32_t index = 0;
+  for (simdjson::dom::element item : items) {
+    Origin item_origin = origin;
+    item_origin.index = index;
+    simdjson::dom::object message;
+    std::optional<Error> error;
+    if (item.get(message) != simdjson::SUCCESS) {
+      error = Error{Stage::kDecode, Reason::kUnknownFormat, "batch item is not a JSON object",
+                    std::nullopt, 0};
+    } else {
+      error = decode_segment_message(message, merged, item_origin, out);
+    }
+    if (error) {
+      Rejection rejection{std::move(*error), index, false, {}};
+      if (item.is_object()) {
+        rejection.value = merged_item_json(message, merged);
+      } else {
+        util::append_json_value(rejection.value, item);
+      }
+      out.rejections.push_back(std::move(rejection));
+    }
+    ++index;
+  }
+}
+
+}  // namespace cdp_relay::decode

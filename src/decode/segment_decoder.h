@@ -1,0 +1,30 @@
+// Segment-spec messages and batch envelopes (DESIGN.md section 1).
+#pragma once
+
+#include <simdjson.h>
+
+#include <optional>
+
+#include "cdp_relay/error.h"
+#include "decode/decoder.h"
+
+namespace cdp_relay::decode {
+
+// The parts of a `{"batch":[...]}` envelope that are merged into each item.
+struct SegmentEnvelope {
+  JsonObject context;
+  JsonObject integrations;
+};
+
+// Validates one message and appends its canonical event to `out.events`.
+// Returns the error instead when the message is invalid; appends nothing then.
+std::optional<Error> decode_segment_message(simdjson::dom::object message,
+                                            const SegmentEnvelope& envelope,
+                                            const Origin& origin, DecodedMessage& out);
+
+// Decodes every item of an envelope. Bad items become item rejections whose
+// DLQ value is the item with the envelope's context and integrations merged in.
+void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
+                          const DecodeLimits& limits, DecodedMessage& out);
+
+}  // namespace cdp_relay::decode

@@ -1,0 +1,45 @@
+// destinations.spideo: the Spideo destination's settings (DESIGN.md §4).
+// The URL template and the verb are assumptions; see README.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "delivery/delivery_config.h"
+#include "util/config_errors.h"
+
+namespace cdp_relay::destinations::spideo {
+
+struct SpideoSettings {
+  bool enabled = false;
+  // Sent as the `apikey` query parameter. Secret: never logged. Required when enabled.
+  std::string api_key;
+  // The customer's prefix in the Spideo API URL. Required when enabled.
+  std::string client;
+  std::string url_template =
+      "https://{client}.spideo.tv/api/users/{user}/interactions/{interaction}/{content_id}";
+  std::string method = "PUT";
+  // Track event name -> interaction type.
+  std::map<std::string, std::string> interactions = {
+      {"Video Content Playing", "play"},   {"Video Content Started", "play"},
+      {"Video Content Completed", "play"}, {"Video Playback Started", "play"},
+      {"Product Clicked", "click"},        {"Promotion Clicked", "click"},
+      {"Order Completed", "buy"},
+  };
+  delivery::RetrySettings retry;
+  delivery::ConcurrencySettings concurrency;
+  double rate_limit_per_s = 0;
+  bool tls_verify = true;
+
+  void validate(const std::string& path, util::ConfigErrors& errors) const {
+    if (!enabled) return;
+    errors.check(!api_key.empty(), path + ".api_key", "is required when spideo is enabled");
+    errors.check(!client.empty(), path + ".client", "is required when spideo is enabled");
+    errors.check(url_template.starts_with("http://") || url_template.starts_with("https://"),
+                 path + ".url_template", "must start with http:// or https://");
+    errors.check(method == "PUT" || method == "POST" || method == "PATCH", path + ".method",
+                 "must be one of PUT, POST, PATCH");
+  }
+};
+
+}  // namespace cdp_relay::destinations::spideo

@@ -1,0 +1,72 @@
+// Writes Vidora's flat event objects: nested objects become snake_case keys
+// joined with `_`, arrays become JSON strings, and a key that collides with a
+// reserved or already written key gets a `prop_` prefix (DESIGN.md section 3).
+#pragma once
+
+#include <simdjson.h>
+
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/json_writer.h"
+
+namespace cdp_relay::destinations::vidora {
+
+// "productId" -> "product_id", "Product ID" -> "product_id",
+// "$FirstName" -> "first_name", "HTMLParser" -> "html_parser".
+// Runs of separators collapse to one `_`; bytes >= 0x80 (UTF-8) are kept.
+// Appends to `out`; appends nothing when no letter or digit is present.
+void append_snake_case(std::string& out, std::string_view key);
+
+// One flat JSON object under construction. Reused across events: reset() keeps
+// the buffers' capacity, so steady-state encoding does not allocate.
+class FlatObjectWriter {
+ public:
+  // Starts a new object appended to `out`. `reserved` keys are treated as
+  // already written, so custom parameters can never impersonate them.
+  void reset(std::string& out, const std::vector<std::string_view>& reserved);
+
+  // Writes a field the mapping owns (user_id, type, name, group_id, ...) under
+  // exactly `name`, and claims the name so custom parameters cannot reuse it.
+  // REQUIRES: `name` is snake_case and not yet written to this object.
+  void fixed_string(std::string_view name, std::string_view value);
+  void fixed_int(std::string_view name, int64_t value);
+
+  // Writes a boolean custom parameter (snake-cased, collision rules apply).
+  void custom_bool(std::string_view key, bool value);
+
+  // Writes a custom parameter, snake-casing `key` under `prefix` ("" for none)
+  // and flattening objects recursively.
+  void custom(std::string_view prefix, std::string_view key, simdjson::dom::element value);
+  // Writes every member of an object as custom parameters under `prefix`.
+  void custom_members(std::string_view prefix, simdjson::dom::object object);
+
+  void close();
+
+  // Values dropped because both the key and its `prop_` form were taken.
+  size_t dropped() const { return dropped_; }
+
+ private:
+  // Returns the final key for `candidate` (possibly `prop_`-prefixed), or
+  // false when both forms are taken.
+  bool claim_key(std::string& candidate);
+  bool is_taken(std::string_view key) const;
+  void take(std::string_view name);
+  void write_scalar(std::string_view key, simdjson::dom::element value);
+  void flatten(size_t level, std::string_view prefix, std::string_view key,
+               simdjson::dom::element value);
+
+  std::string* out_ = nullptr;
+  bool first_ = true;
+  size_t dropped_ = 0;
+  // Keys written so far. A flat vector with linear search beats a hash set
+  // for the 10-40 keys a typical event has.
+  std::vector<std::string> taken_;
+  size_t taken_count_ = 0;
+  std::deque<std::string> key_stack_;  // reusable key buffers, one per nesting level
+  std::string scratch_;
+};
+
+}  // namespace cdp_relay::destinations::vidora

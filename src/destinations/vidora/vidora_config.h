@@ -1,0 +1,62 @@
+// destinations.vidora: the Vidora Cortex destination's settings
+// (DESIGN.md sections 3 and 6). Field names are the YAML keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "delivery/delivery_config.h"
+#include "util/config_errors.h"
+
+namespace cdp_relay::destinations::vidora {
+
+// How `timestamp` is written in each Vidora event.
+enum class TimestampFormat : uint8_t {
+  kUnixSeconds,  // "unix_s": integer epoch seconds (default)
+  kUnixMillis,   // "unix_ms": integer epoch milliseconds
+  kIso8601,      // "iso8601": "2024-01-02T03:04:05.678Z"
+};
+
+std::string_view to_string(TimestampFormat format);
+std::optional<TimestampFormat> timestamp_format_from(std::string_view name);
+
+struct VidoraSettings {
+  // Whether events are routed to Vidora at all. Default true.
+  bool enabled = true;
+  // Sent as the `api_key` query parameter. Secret: never logged. Required when enabled.
+  std::string api_key;
+  // Scheme and host of the API. Default https://api.vidora.com (an assumption:
+  // Vidora does not publish its ingestion endpoint).
+  std::string base_url = "https://api.vidora.com";
+  // Request path. Default /v1/events (an assumption, see README).
+  std::string path = "/v1/events";
+  TimestampFormat timestamp_format = TimestampFormat::kUnixSeconds;
+  delivery::BatchSettings batch;
+  delivery::RetrySettings retry;
+  delivery::ConcurrencySettings concurrency;
+  // Token-bucket limit on requests per second; 0 means unlimited. Default 0.
+  double rate_limit_per_s = 0;
+  // Strips personal data from mParticle events (DESIGN.md §3). Default true.
+  bool personal_data_filtering = true;
+  // Verify the server's TLS certificate. Default true; turning it off is logged.
+  bool tls_verify = true;
+
+  void validate(const std::string& path, util::ConfigErrors& errors) const {
+    if (!enabled) return;
+    errors.check(!api_key.empty(), path + ".api_key", "is required when vidora is enabled");
+    errors.check(base_url.starts_with("http://") || base_url.starts_with("https://"),
+                 path + ".base_url", "must start with http:// or https://");
+    errors.check(path_is_absolute(), path + ".path", "must start with /");
+    batch.validate(path + ".batch", errors);
+    retry.validate(path + ".retry", errors);
+    concurrency.validate(path + ".concurrency", errors);
+    errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+  }
+
+ private:
+  bool path_is_absolute() const { return !this->path.empty() && this->path.front() == '/'; }
+};
+
+}  // namespace cdp_relay::destinations::vidora

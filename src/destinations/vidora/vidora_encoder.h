@@ -1,0 +1,45 @@
+// Encodes canonical events as Vidora's flat event objects, and events into
+// request bodies (DESIGN.md section 3, "Wire format").
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cdp_relay/event.h"
+#include "destinations/vidora/flat_object_writer.h"
+#include "destinations/vidora/vidora_config.h"
+
+namespace cdp_relay::destinations::vidora {
+
+struct VidoraEncodeOptions {
+  TimestampFormat timestamp_format = TimestampFormat::kUnixSeconds;
+  bool personal_data_filtering = true;
+};
+
+// Field order of every event: the reserved fields first, then fields the
+// mapping adds for the call (name, category, group_id, mParticle details),
+// then the flattened custom parameters.
+class VidoraEncoder {
+ public:
+  explicit VidoraEncoder(VidoraEncodeOptions options);
+
+  // Appends the event object to `out`.
+  // REQUIRES: `type` is vidora_type(event) and is set.
+  void encode(const CanonicalEvent& event, std::string_view type, std::string& out);
+
+  // The request body around already encoded events: {"data":[e1,e2,...]}.
+  static void append_request_body(std::string& out, const std::vector<std::string_view>& events);
+
+ private:
+  void encode_segment_fields(const CanonicalEvent& event);
+  void encode_mparticle_fields(const CanonicalEvent& event);
+  void encode_user_identities(simdjson::dom::element identities);
+
+  VidoraEncodeOptions options_;
+  FlatObjectWriter writer_;
+  std::string timestamp_text_;
+  std::string consent_key_;
+};
+
+}  // namespace cdp_relay::destinations::vidora

@@ -1,0 +1,28 @@
+// Vidora's EventEncoder: the mapping table plus the flat-object encoder.
+#pragma once
+
+#include "destinations/vidora/vidora_encoder.h"
+#include "destinations/vidora/vidora_mapping.h"
+#include "route/event_encoder.h"
+
+namespace cdp_relay::destinations::vidora {
+
+class VidoraEventEncoder final : public route::EventEncoder {
+ public:
+  explicit VidoraEventEncoder(const VidoraSettings& settings)
+      : encoder_(VidoraEncodeOptions{settings.timestamp_format, settings.personal_data_filtering}) {}
+
+  std::string_view destination() const override { return "vidora"; }
+  std::string_view integration_name() const override { return "Vidora"; }
+  route::EncodeVerdict encode(const CanonicalEvent& event, std::string& out) override {
+    auto type = vidora_type(event);
+    if (!type) return route::EncodeVerdict::kSkipped;
+    encoder_.encode(event, *type, out);
+    return route::EncodeVerdict::kEncoded;
+  }
+
+ private:
+  VidoraEncoder encoder_;
+};
+
+}  // namespace cdp_relay::destinations::vidora

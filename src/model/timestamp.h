@@ -1,0 +1,30 @@
+// ISO-8601 timestamps as they occur in Segment payloads, and their rendering
+// for destinations.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cdp_relay::model {
+
+// Parses an ISO-8601 date-time into Unix epoch milliseconds (UTC).
+// Lenient where real clients are sloppy (DESIGN.md section 1):
+//   - unpadded fields: "2015-2-02T00:30:08.276Z";
+//   - 'T' or a space between date and time; a date alone means midnight UTC;
+//   - fractional seconds of any length (truncated to milliseconds);
+//   - "Z", "+hh:mm", "+hhmm", "+hh" or no offset (taken as UTC).
+// Strict about values: month 1-12, day within the month, hour 0-23,
+// minute 0-59, second 0-60 (a leap second counts as 59.999).
+// Returns nullopt for anything else.
+std::optional<int64_t> parse_iso8601_ms(std::string_view text);
+
+// Renders epoch milliseconds as "YYYY-MM-DDThh:mm:ss.mmmZ".
+void append_iso8601_ms(std::string& out, int64_t epoch_ms);
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+// days_from_civil algorithm). REQUIRES: a valid date.
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
+
+}  // namespace cdp_relay::model

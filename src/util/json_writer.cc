@@ -1,0 +1,107 @@
+#include "util/json_writer.h"
+
+#include <array>
+#include <charconv>
+
+namespace cdp_relay::util {
+namespace {
+
+// Table of bytes that need escaping: control characters, quote, backslash.
+constexpr std::array<bool, 256> make_escape_table() {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = true;
+  table['\\'] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kNeedsEscape = make_escape_table();
+
+void append_escaped_byte(std::string& out, unsigned char c) {
+  switch (c) {
+    case '"': out.append("\\\""); return;
+    case '\\': out.append("\\\\"); return;
+    case '\n': out.append("\\n"); return;
+    case '\r': out.append("\\r"); return;
+    case '\t': out.append("\\t"); return;
+    case '\b': out.append("\\b"); return;
+    case '\f': out.append("\\f"); return;
+    default: {
+      static constexpr char kHex[] = "0123456789abcdef";
+      const char buf[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
+      out.append(buf, sizeof buf);
+    }
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view value) {
+  out.push_back('"');
+  size_t run_start = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (!kNeedsEscape[c]) continue;
+    out.append(value.data() + run_start, i - run_start);
+    append_escaped_byte(out, c);
+    run_start = i + 1;
+  }
+  out.append(value.data() + run_start, value.size() - run_start);
+  out.push_back('"');
+}
+
+void append_int(std::string& out, int64_t value) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, res.ptr);
+}
+
+void append_uint(std::string& out, uint64_t value) {
+  char buf[24];
+  auto res = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, res.ptr);
+}
+
+void append_double(std::string& out, double value) {
+  char buf[32];
+  // Shortest round-trip form; JSON has no NaN/Inf, and simdjson never yields them.
+  auto res = std::to_chars(buf, buf + sizeof buf, value);
+  out.append(buf, res.ptr);
+}
+
+void append_json_value(std::string& out, simdjson::dom::element value) {
+  using simdjson::dom::element_type;
+  switch (value.type()) {
+    case element_type::OBJECT: {
+      out.push_back('{');
+      bool first = true;
+      for (auto field : simdjson::dom::object(value)) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_string(out, field.key);
+        out.push_back(':');
+        append_json_value(out, field.value);
+      }
+      out.push_back('}');
+      return;
+    }
+    case element_type::ARRAY: {
+      out.push_back('[');
+      bool first = true;
+      for (auto item : simdjson::dom::array(value)) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_value(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case element_type::STRING: append_json_string(out, std::string_view(value)); return;
+    case element_type::INT64: append_int(out, int64_t(value)); return;
+    case element_type::UINT64: append_uint(out, uint64_t(value)); return;
+    case element_type::DOUBLE: append_double(out, double(value)); return;
+    case element_type::BOOL: out.append(bool(value) ? "true" : "false"); return;
+    case element_type::NULL_VALUE: out.append("null"); return;
+  }
+}
+
+}  // namespace cdp_relay::util
