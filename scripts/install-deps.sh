@@ -9,10 +9,10 @@ profile="${1:-all}"
 build_pkgs=(
   build-essential cmake pkg-config ccache git ca-certificates
   librdkafka-dev prometheus-cpp-dev libsimdjson-dev libcurl4-openssl-dev
-  libyaml-cpp-dev libcli11-dev libcpp-httplib-dev
+  libyaml-cpp-dev libcli11-dev libcpp-httplib-dev libvalijson-dev nlohmann-json3-dev
 )
 test_pkgs=(
-  libgtest-dev libgmock-dev libbenchmark-dev libvalijson-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl unzip nodejs npm prometheus
 )
 
