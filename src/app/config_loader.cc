@@ -294,6 +294,13 @@ void read_root(Section& root, RelayConfig& config) {
     if (auto spideo = destinations->section("spideo")) read_spideo(*spideo, config.spideo);
     destinations->finish();
   }
+  if (auto pipeline = root.section("pipeline")) {
+    pipeline->read("max_inflight_messages", config.pipeline.max_inflight_messages);
+    pipeline->read("max_inflight_bytes", config.pipeline.max_inflight_bytes);
+    pipeline->read("rebalance_drain_timeout_ms", config.pipeline.rebalance_drain_timeout_ms);
+    pipeline->read("request_timeout_ms", config.pipeline.request_timeout_ms);
+    pipeline->finish();
+  }
   if (auto admin = root.section("admin")) {
     admin->read("listen", config.admin.listen);
     admin->finish();
@@ -322,6 +329,12 @@ util::ConfigErrors RelayConfig::validate() const {
   errors.check(vidora.enabled || spideo.enabled, "destinations",
                "at least one destination must be enabled");
   admin.validate("admin", errors);
+  errors.check(pipeline.max_inflight_messages >= 1, "pipeline.max_inflight_messages", "must be >= 1");
+  errors.check(pipeline.max_inflight_bytes >= (1u << 20), "pipeline.max_inflight_bytes",
+               "must be >= 1048576");
+  errors.check(pipeline.rebalance_drain_timeout_ms >= 0, "pipeline.rebalance_drain_timeout_ms",
+               "must be >= 0");
+  errors.check(pipeline.request_timeout_ms >= 100, "pipeline.request_timeout_ms", "must be >= 100");
   errors.check(shutdown_grace_s >= 1 && shutdown_grace_s <= 3600, "shutdown_grace_s",
                "must be between 1 and 3600");
   return errors;

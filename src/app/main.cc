@@ -6,6 +6,9 @@
 #include <iostream>
 
 #include "app/config_loader.h"
+#include "app/demo_command.h"
+#include "app/run_command.h"
+#include "app/emulate_command.h"
 #include "app/transform_command.h"
 #include "app/version.h"
 
@@ -58,8 +61,19 @@ int main(int argc, char** argv) {
   transform->add_option("--topic", transform_options.topic, "Origin topic name for message ids")
       ->default_val("stdin");
 
+  cdp_relay::app::DemoOptions demo_options;
   auto* demo = app.add_subcommand(
-      "demo", "Run the whole pipeline on an embedded mock Kafka and a local Vidora emulator");
+      "demo",
+      "Run the whole pipeline on an embedded mock Kafka cluster and a local Vidora emulator, "
+      "with a progress line and a reconciling summary");
+  demo->add_option("--events", demo_options.events, "Input events to stream")
+      ->default_val(100000)
+      ->check(CLI::PositiveNumber);
+  demo->add_option("--partitions", demo_options.partitions, "Partitions of the source topic")
+      ->default_val(6)
+      ->check(CLI::Range(1, 64));
+  demo->add_flag("--quiet", demo_options.quiet, "No progress line");
+  cdp_relay::app::EmulateCommand emulate(app);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +81,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  if (emulate.selected()) return emulate.run();
 
   if (*check || *run) {
     LoadedConfig loaded = cdp_relay::app::load_config_file(
@@ -81,8 +96,7 @@ int main(int argc, char** argv) {
                   loaded.config.spideo.enabled ? "on" : "off");
       return kExitOk;
     }
-    std::fprintf(stderr, "cdp-relay run: the pipeline is not built yet\n");
-    return kExitRuntime;
+    return cdp_relay::app::run_relay(loaded.config);
   }
 
   if (*transform) {
@@ -104,9 +118,6 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
 
-  if (*demo) {
-    std::fprintf(stderr, "cdp-relay demo: not yet (the pipeline issue lands it)\n");
-    return kExitRuntime;
-  }
+  if (*demo) return cdp_relay::app::run_demo(demo_options);
   return kExitUsage;
 }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "decode/detect.h"
+#include "decode/json_fields.h"
 #include "decode/mparticle_decoder.h"
 #include "decode/segment_decoder.h"
 
@@ -33,7 +34,11 @@ void reject_message(DecodedMessage& out, Stage stage, Reason reason, std::string
 Decoder::Decoder(DecodeLimits limits) : limits_(limits), parser_(limits.max_message_bytes) {
   // Allocation failure here is a startup error; it throws, which is fine
   // outside the per-event path.
-  if (parser_.allocate(std::min(kInitialCapacity, limits_.max_message_bytes), limits_.max_depth) !=
+  // simdjson accepts strictly fewer levels than its max_depth (a document as
+  // deep as the limit is a DEPTH_ERROR), while DecodeLimits::max_depth is the
+  // deepest nesting still accepted: hence the + 1.
+  if (parser_.allocate(std::min(kInitialCapacity, limits_.max_message_bytes),
+                       limits_.max_depth + 1) !=
       simdjson::SUCCESS) {
     throw std::runtime_error("cannot allocate the JSON parser");
   }
@@ -79,6 +84,32 @@ void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& o
                          ? "not a Segment message, Segment batch or mParticle batch"
                          : "not a " + std::string(to_string(format)) + " payload");
       return;
+  }
+}
+
+std::optional<std::string> Decoder::item_value(std::string_view bytes, InputFormat format,
+                                               uint32_t index) {
+  simdjson::dom::element root;
+  if (bytes.size() > limits_.max_message_bytes ||
+      parser_.parse(bytes.data(), bytes.size(), true).get(root) != simdjson::SUCCESS) {
+    return std::nullopt;
+  }
+  simdjson::dom::object object;
+  if (root.get(object) != simdjson::SUCCESS) return std::nullopt;
+  switch (detect_shape(root, format)) {
+    case PayloadShape::kSegmentBatch: {
+      simdjson::dom::object item;
+      if (object["batch"].at(index).get(item) != simdjson::SUCCESS) return std::nullopt;
+      return merged_item_json(item, SegmentEnvelope{object_field(object, "context"),
+                                                    object_field(object, "integrations")});
+    }
+    case PayloadShape::kMparticleBatch: {
+      simdjson::dom::element event;
+      if (object["events"].at(index).get(event) != simdjson::SUCCESS) return std::nullopt;
+      return single_event_batch_json(object, event);
+    }
+    default:
+      return std::nullopt;
   }
 }
 

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -61,6 +62,14 @@ class Decoder {
   // `out` is cleared first.
   void decode(std::string_view bytes, InputFormat format, const Origin& origin,
               DecodedMessage& out);
+
+  // The DLQ value of item `index` of a message that holds several (a Segment
+  // batch item with the envelope merged in; an mParticle batch reduced to that
+  // event), or nullopt when the original bytes are the right value (a single
+  // message, or bytes that no longer parse as a batch). Used when delivery of
+  // one event of a batch fails long after its message was decoded.
+  std::optional<std::string> item_value(std::string_view bytes, InputFormat format,
+                                        uint32_t index);
 
   const DecodeLimits& limits() const { return limits_; }
 

@@ -171,6 +171,8 @@ std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields
   return std::nullopt;
 }
 
+}  // namespace
+
 // The DLQ value for one bad event: the batch with `events` reduced to it, so a
 // replay re-delivers that event with its batch context and nothing else.
 std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event) {
@@ -188,7 +190,6 @@ std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::
   return out;
 }
 
-}  // namespace
 
 void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
                             const DecodeLimits& limits, DecodedMessage& out) {

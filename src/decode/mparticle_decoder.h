@@ -4,6 +4,8 @@
 
 #include <simdjson.h>
 
+#include <string>
+
 #include "decode/decoder.h"
 
 namespace cdp_relay::decode {
@@ -13,5 +15,8 @@ namespace cdp_relay::decode {
 // event, whose DLQ value is the batch reduced to that one event.
 void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
                             const DecodeLimits& limits, DecodedMessage& out);
+
+// The DLQ value of one event: the batch with `events` reduced to it.
+std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event);
 
 }  // namespace cdp_relay::decode

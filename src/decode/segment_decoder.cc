@@ -58,6 +58,8 @@ void append_merged_object(std::string& out, const JsonObject& own, const JsonObj
   writer.close();
 }
 
+}  // namespace
+
 // The DLQ value of a bad batch item: the item with the envelope merged in.
 std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope) {
   std::string out;
@@ -79,7 +81,6 @@ std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& 
   return out;
 }
 
-}  // namespace
 
 std::optional<Error> decode_segment_message(simdjson::dom::object message,
                                             const SegmentEnvelope& envelope,

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <optional>
+#include <string>
 
 #include "cdp_relay/error.h"
 #include "decode/decoder.h"
@@ -26,5 +27,9 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
 // DLQ value is the item with the envelope's context and integrations merged in.
 void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
                           const DecodeLimits& limits, DecodedMessage& out);
+
+// The DLQ value of a batch item: the item with the envelope's context and
+// integrations merged in (item keys win).
+std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope);
 
 }  // namespace cdp_relay::decode

@@ -21,6 +21,8 @@ class EventEncoder {
   virtual std::string_view destination() const = 0;
   // Its key in Segment's `integrations` object: "Vidora".
   virtual std::string_view integration_name() const = 0;
+  // Whether Segment's `integrations` object can keep events away from it.
+  virtual bool honours_integrations() const { return true; }
   // Appends the wire form of `event` to `out`, or appends nothing and skips.
   virtual EncodeVerdict encode(const CanonicalEvent& event, std::string& out) = 0;
 };

@@ -21,7 +21,8 @@ void TransformStage::process(std::string_view bytes, decode::InputFormat format,
     output.filtered = 0;
     const auto& events = result.decoded.events;
     for (uint32_t i = 0; i < events.size(); ++i) {
-      if (!integrations_allow(events[i].integrations, encoder.integration_name())) {
+      if (encoder.honours_integrations() &&
+          !integrations_allow(events[i].integrations, encoder.integration_name())) {
         ++output.filtered;
         continue;
       }

@@ -68,22 +68,25 @@ void append_double(std::string& out, double value) {
   out.append(buf, res.ptr);
 }
 
+void append_json_object(std::string& out, simdjson::dom::object value) {
+  out.push_back('{');
+  bool first = true;
+  for (auto field : value) {
+    if (!first) out.push_back(',');
+    first = false;
+    append_json_string(out, field.key);
+    out.push_back(':');
+    append_json_value(out, field.value);
+  }
+  out.push_back('}');
+}
+
 void append_json_value(std::string& out, simdjson::dom::element value) {
   using simdjson::dom::element_type;
   switch (value.type()) {
-    case element_type::OBJECT: {
-      out.push_back('{');
-      bool first = true;
-      for (auto field : simdjson::dom::object(value)) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_json_string(out, field.key);
-        out.push_back(':');
-        append_json_value(out, field.value);
-      }
-      out.push_back('}');
+    case element_type::OBJECT:
+      append_json_object(out, simdjson::dom::object(value));
       return;
-    }
     case element_type::ARRAY: {
       out.push_back('[');
       bool first = true;

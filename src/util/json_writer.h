@@ -23,6 +23,7 @@ void append_json_string(std::string& out, std::string_view value);
 
 // Appends any parsed JSON value in compact form.
 void append_json_value(std::string& out, simdjson::dom::element value);
+void append_json_object(std::string& out, simdjson::dom::object value);
 
 void append_int(std::string& out, int64_t value);
 void append_uint(std::string& out, uint64_t value);
@@ -56,6 +57,10 @@ class JsonObjectWriter {
   void value_member(std::string_view name, simdjson::dom::element value) {
     key(name);
     append_json_value(out_, value);
+  }
+  void value_member(std::string_view name, simdjson::dom::object value) {
+    key(name);
+    append_json_object(out_, value);
   }
   std::string& out() { return out_; }
 

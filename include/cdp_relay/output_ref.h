@@ -1,0 +1,24 @@
+// A handle on one output of one consumed message: what a sink reports back
+// when that output is resolved, so the source can move its watermark.
+//
+// Sinks treat it as opaque; only the pipeline loop resolves it (on its own
+// thread, see source/offset_watermark.h). The shared pointer keeps a revoked
+// partition's tracker alive until its last late completion arrives, which is
+// then ignored rather than stored.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace cdp_relay {
+namespace source {
+class PartitionTracker;
+}
+
+struct OutputRef {
+  std::shared_ptr<source::PartitionTracker> partition;
+  int64_t offset = -1;
+  uint32_t index = 0;  // the event's position in its message (batch item)
+};
+
+}  // namespace cdp_relay

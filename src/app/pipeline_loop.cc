@@ -1,0 +1,286 @@
+#include "app/pipeline_loop.h"
+
+#include <cstdio>
+
+namespace cdp_relay::app {
+namespace {
+
+constexpr std::chrono::milliseconds kIdlePoll{5};
+constexpr int kMaxMessagesPerStep = 512;
+
+std::string_view payload_of(const rd_kafka_message_t& message) {
+  return message.payload == nullptr
+             ? std::string_view()
+             : std::string_view(static_cast<const char*>(message.payload), message.len);
+}
+
+}  // namespace
+
+PipelineLoop::PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
+                           std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
+                           Clock& clock)
+    : config_(config),
+      transform_(transform),
+      routes_(std::move(routes)),
+      dead_letters_(dead_letters),
+      clock_(clock),
+      item_decoder_(config.limits) {
+  for (const auto& source : config.sources) formats_[source.topic] = source.format;
+}
+
+void PipelineLoop::on_assigned(const std::vector<source::TopicPartition>& partitions) {
+  for (const auto& tp : partitions) {
+    auto& tracker = trackers_[{tp.topic, tp.partition}];
+    if (!tracker) tracker = std::make_shared<source::PartitionTracker>(tp.topic, tp.partition);
+  }
+}
+
+void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partitions, bool lost) {
+  std::vector<std::shared_ptr<source::PartitionTracker>> revoked;
+  for (const auto& tp : partitions) {
+    auto it = trackers_.find({tp.topic, tp.partition});
+    if (it != trackers_.end()) revoked.push_back(it->second);
+  }
+  if (!lost) {
+    // Drain what we can within the bound, then commit what is resolved. A
+    // lost partition may already belong to another member: commit nothing.
+    const auto bound = clock_.now() +
+                       std::chrono::milliseconds(config_.pipeline.rebalance_drain_timeout_ms);
+    drain(revoked, shutdown_deadline_ ? std::min(bound, *shutdown_deadline_) : bound);
+    std::vector<source::TopicPartitionOffset> offsets;
+    for (const auto& tracker : revoked) {
+      if (auto offset = tracker->committable()) {
+        source_->store_offset(tracker->topic(), tracker->partition(), *offset);
+        tracker->mark_stored(*offset);
+        offsets.push_back({tracker->topic(), tracker->partition(), *offset});
+      }
+    }
+    if (!offsets.empty() && source_->commit_sync(offsets)) ++counters_.offsets_committed;
+  }
+  // From here on the partitions' offsets are never stored again; late
+  // completions still find their tracker through OutputRef and are ignored.
+  for (const auto& tracker : revoked) {
+    tracker->revoke();
+    trackers_.erase({tracker->topic(), tracker->partition()});
+  }
+}
+
+void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
+                         Clock::time_point deadline) {
+  auto pending = [&] {
+    for (const auto& tracker : trackers) {
+      if (tracker->inflight_messages() > 0) return true;
+    }
+    return false;
+  };
+  while (pending() && clock_.now() < deadline) service_sinks(kIdlePoll);
+}
+
+void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
+  const std::string topic = rd_kafka_topic_name(message.rkt);
+  auto it = trackers_.find({topic, message.partition});
+  if (it == trackers_.end()) {
+    // A message of a partition we do not (or no longer) own: leave it to its
+    // owner; our committed offsets never pass it.
+    return;
+  }
+  const std::shared_ptr<source::PartitionTracker>& tracker = it->second;
+  if (tracker->find(message.offset) != nullptr) return;  // already in flight (re-fetch)
+  ++counters_.messages_consumed;
+
+  source::InflightMessage& inflight = tracker->track(message.offset);
+  const std::string_view value = payload_of(message);
+  inflight.value.assign(value);
+  if (message.key != nullptr) {
+    inflight.has_key = true;
+    inflight.key.assign(static_cast<const char*>(message.key), message.key_len);
+  }
+  rd_kafka_timestamp_type_t ts_type;
+  inflight.kafka_timestamp_ms = rd_kafka_message_timestamp(&message, &ts_type);
+
+  Origin origin;
+  origin.topic = tracker->topic();
+  origin.partition = message.partition;
+  origin.offset = message.offset;
+  origin.kafka_timestamp_ms = inflight.kafka_timestamp_ms;
+  const auto format_it = formats_.find(topic);
+  const auto format =
+      format_it == formats_.end() ? decode::InputFormat::kAuto : format_it->second;
+  transform_.process(value, format, origin, result_);
+  counters_.events_decoded += result_.decoded.events.size();
+
+  OutputRef ref{tracker, message.offset, 0};
+  for (auto& rejection : result_.decoded.rejections) {
+    kafka_sinks::DeadLetter letter;
+    letter.value = rejection.whole_message ? inflight.value : std::move(rejection.value);
+    if (inflight.has_key) letter.key = inflight.key;
+    letter.error = std::move(rejection.error);
+    ref.index = rejection.index;
+    dead_letter(std::move(letter), ref);
+  }
+  for (size_t d = 0; d < routes_.size(); ++d) {
+    const route::DestinationOutput& output = result_.outputs[d];
+    counters_.events_skipped += output.skipped;
+    counters_.events_filtered += output.filtered;
+    for (const auto& slice : output.events) {
+      const CanonicalEvent& event = result_.decoded.events[slice.event_index];
+      ref.index = event.origin.index;
+      tracker->add_output(message.offset);
+      if (routes_[d].engine != nullptr) {
+        routes_[d].engine->submit(delivery::DeliveryItem{
+            ref, std::string(output.bytes(slice)), std::string(event.user_key()),
+            event.timestamp_ms});
+      } else {
+        kafka_sinks::OutgoingRecord record;
+        record.topic = routes_[d].normalized_topic;
+        record.key = std::string(event.user_key());
+        record.value = std::string(output.bytes(slice));
+        record.ref = ref;
+        routes_[d].normalized->write(std::move(record));
+        ++counters_.normalized_written;
+      }
+    }
+  }
+  tracker->seal(message.offset);
+}
+
+void PipelineLoop::dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref) {
+  letter.source_topic = ref.partition->topic();
+  letter.source_partition = ref.partition->partition();
+  letter.source_offset = ref.offset;
+  ++counters_.events_dead_lettered;
+  ++dlq_by_reason_[std::string(to_string(letter.error.reason))];
+  ref.partition->add_output(ref.offset);
+  kafka_sinks::OutgoingRecord record;
+  record.topic = config_.dead_letter.topic;
+  record.key = std::move(letter.key);
+  record.headers = kafka_sinks::dead_letter_headers(letter);
+  record.value = std::move(letter.value);
+  record.ref = ref;
+  dead_letters_.write(std::move(record));
+}
+
+void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome) {
+  const OutputRef& ref = outcome.item.ref;
+  kafka_sinks::DeadLetter letter;
+  letter.error = std::move(outcome.error);
+  letter.first_attempt_ms = outcome.first_attempt_ms;
+  letter.last_attempt_ms = outcome.last_attempt_ms;
+  // The message is still in flight (this output holds it), so its bytes are here.
+  if (source::InflightMessage* message = ref.partition->find(ref.offset)) {
+    auto format_it = formats_.find(ref.partition->topic());
+    const auto format =
+        format_it == formats_.end() ? decode::InputFormat::kAuto : format_it->second;
+    auto item = item_decoder_.item_value(message->value, format, ref.index);
+    letter.value = item ? std::move(*item) : message->value;
+    if (message->has_key) letter.key = message->key;
+  }
+  dead_letter(std::move(letter), ref);
+}
+
+void PipelineLoop::resolve(const OutputRef& ref) { ref.partition->resolve_output(ref.offset); }
+
+void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
+  for (size_t d = 0; d < routes_.size(); ++d) {
+    delivery::DeliveryEngine* engine = routes_[d].engine;
+    if (engine == nullptr) continue;
+    outcomes_.clear();
+    // Only the first engine may block; the others are polled without waiting.
+    engine->poll(d == 0 ? wait : std::chrono::milliseconds(0), outcomes_);
+    for (auto& outcome : outcomes_) {
+      if (outcome.delivered) {
+        ++counters_.events_delivered;
+      } else {
+        // The DLQ record becomes an output of the message before the
+        // delivery output resolves: the watermark cannot slip past it.
+        dead_letter_delivery_failure(outcome);
+      }
+      resolve(outcome.item.ref);
+    }
+  }
+  acked_.clear();
+  dead_letters_.poll(acked_);
+  for (const auto& route : routes_) {
+    if (route.normalized != nullptr) route.normalized->poll(acked_);
+  }
+  for (const auto& ref : acked_) resolve(ref);
+}
+
+void PipelineLoop::store_offsets() {
+  for (auto& [key, tracker] : trackers_) {
+    if (!tracker->has_new_committable()) continue;
+    const int64_t offset = *tracker->committable();
+    source_->store_offset(tracker->topic(), tracker->partition(), offset);
+    tracker->mark_stored(offset);
+  }
+}
+
+size_t PipelineLoop::inflight_messages() const {
+  size_t total = 0;
+  for (const auto& [key, tracker] : trackers_) total += tracker->inflight_messages();
+  return total;
+}
+
+size_t PipelineLoop::inflight_bytes() const {
+  size_t total = 0;
+  for (const auto& [key, tracker] : trackers_) total += tracker->inflight_bytes();
+  return total;
+}
+
+bool PipelineLoop::sinks_busy() const {
+  for (const auto& route : routes_) {
+    if (route.engine != nullptr && route.engine->items_in_engine() > 0) return true;
+  }
+  return dead_letters_.pending() > 0;
+}
+
+void PipelineLoop::apply_backpressure() {
+  const size_t messages = inflight_messages();
+  const size_t bytes = inflight_bytes();
+  const auto& limits = config_.pipeline;
+  if (!source_->paused() &&
+      (messages >= limits.max_inflight_messages || bytes >= limits.max_inflight_bytes)) {
+    source_->pause_all();
+    ++counters_.pauses;
+  } else if (source_->paused() && messages <= limits.max_inflight_messages / 2 &&
+             bytes <= limits.max_inflight_bytes / 2) {
+    source_->resume_all();
+  }
+}
+
+bool PipelineLoop::run(const std::atomic<bool>& stop) {
+  while (!stop.load(std::memory_order_relaxed)) {
+    // Block in the consumer only when nothing else needs attention; otherwise
+    // poll it without waiting and let the HTTP engine wait for the network.
+    const bool busy = sinks_busy();
+    int consumed = 0;
+    while (consumed < kMaxMessagesPerStep) {
+      const auto timeout =
+          consumed == 0 && !busy && !source_->paused() ? kIdlePoll : std::chrono::milliseconds(0);
+      source::KafkaMessage message = source_->poll(timeout);
+      if (!message) break;
+      handle_message(*message);
+      ++consumed;
+      if (source_->paused()) break;
+    }
+    service_sinks(consumed == 0 && busy ? kIdlePoll : std::chrono::milliseconds(0));
+    store_offsets();
+    apply_backpressure();
+  }
+
+  // Shutdown (DESIGN.md §5): stop fetching, drain within the grace period,
+  // store and commit, then leave the group.
+  shutdown_deadline_ = clock_.now() + std::chrono::seconds(config_.shutdown_grace_s);
+  source_->pause_all();
+  while (inflight_messages() > 0 && clock_.now() < *shutdown_deadline_) {
+    service_sinks(kIdlePoll);
+    store_offsets();
+  }
+  const bool drained = inflight_messages() == 0;
+  store_offsets();
+  if (source_->commit_sync({})) ++counters_.offsets_committed;
+  source_->close();  // runs on_revoking for what is left, bounded by the deadline
+  return drained;
+}
+
+}  // namespace cdp_relay::app

@@ -1,0 +1,125 @@
+// The pipeline loop: moves data between the stages on one thread, and owns
+// the per-partition watermarks.
+//
+//   KafkaSource --message--> TransformStage --encoded events--> DeliveryEngine(s)
+//        ^                        |  \--canonical JSON--------> normalized KafkaWriter
+//        |                        \--rejections-------------> dead-letter KafkaWriter
+//        \--store_offset(watermark) <--outcomes / acks---------/
+//
+// It holds no stage logic: decoding, batching, retrying and producing live in
+// their stages. What it owns is the bookkeeping of DESIGN.md §5:
+//  - every output of a message (one per encoded event per destination, one
+//    per DLQ record, one per normalized record) is registered on the
+//    message's PartitionTracker before any can resolve, and the message is
+//    sealed after the last;
+//  - a delivery failure is turned into a DLQ record *before* its delivery
+//    output resolves, so the watermark never passes it;
+//  - offsets are stored only from the watermark, never for revoked partitions;
+//  - in-flight messages and bytes are bounded: above the bounds the consumer
+//    pauses, below half of them it resumes.
+//
+// Threading: everything runs on the caller's thread, including the rebalance
+// callbacks (librdkafka calls them from inside KafkaSource::poll). Counters are
+// atomics so a progress printer may read them from another thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "app/relay_config.h"
+#include "cdp_relay/clock.h"
+#include "delivery/delivery_engine.h"
+#include "kafka_sinks/kafka_writer.h"
+#include "route/transform_stage.h"
+#include "source/kafka_source.h"
+#include "source/offset_watermark.h"
+
+namespace cdp_relay::app {
+
+struct PipelineCounters {
+  std::atomic<uint64_t> messages_consumed{0};
+  std::atomic<uint64_t> events_decoded{0};
+  std::atomic<uint64_t> events_delivered{0};     // all HTTP destinations
+  std::atomic<uint64_t> events_dead_lettered{0}; // DLQ records written (acked or not)
+  std::atomic<uint64_t> events_skipped{0};       // the destination takes no such kind (alias)
+  std::atomic<uint64_t> events_filtered{0};      // integrations kept them away
+  std::atomic<uint64_t> normalized_written{0};
+  std::atomic<uint64_t> offsets_committed{0};    // synchronous commits that succeeded
+  std::atomic<uint64_t> pauses{0};
+};
+
+// Where the transform stage's output number i goes.
+struct OutputRoute {
+  delivery::DeliveryEngine* engine = nullptr;     // an HTTP destination, or
+  kafka_sinks::KafkaWriter* normalized = nullptr; // the normalized topic
+  std::string normalized_topic;
+};
+
+class PipelineLoop final : public source::RebalanceListener {
+ public:
+  PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
+               std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
+               Clock& clock);
+
+  // REQUIRES: called once, before run(); `source` was created with this loop
+  // as its RebalanceListener.
+  void attach(source::KafkaSource& source) { source_ = &source; }
+
+  // Consumes, transforms and delivers until `stop` becomes true, then drains
+  // within shutdown_grace_s, commits and leaves the group.
+  // Returns true when everything in flight was resolved before the grace ran out.
+  bool run(const std::atomic<bool>& stop);
+
+  const PipelineCounters& counters() const { return counters_; }
+  // Dead letters by reason name, for summaries. Only read on the loop thread
+  // or after run() returned.
+  const std::map<std::string, uint64_t>& dead_letters_by_reason() const { return dlq_by_reason_; }
+  size_t inflight_messages() const;
+  bool has_assignment() const { return !trackers_.empty(); }
+
+  // RebalanceListener
+  void on_assigned(const std::vector<source::TopicPartition>& partitions) override;
+  void on_revoking(const std::vector<source::TopicPartition>& partitions, bool lost) override;
+
+ private:
+  using PartitionKey = std::pair<std::string, int32_t>;
+
+  void handle_message(const rd_kafka_message_t& message);
+  void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
+  void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome);
+  // Polls every sink once, resolving what finished. Waits at most `wait`
+  // for network activity when HTTP requests are in flight.
+  void service_sinks(std::chrono::milliseconds wait);
+  void resolve(const OutputRef& ref);
+  void store_offsets();
+  void apply_backpressure();
+  size_t inflight_bytes() const;
+  bool sinks_busy() const;
+  void drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
+             Clock::time_point deadline);
+
+  const RelayConfig& config_;
+  route::TransformStage& transform_;
+  std::vector<OutputRoute> routes_;
+  kafka_sinks::KafkaWriter& dead_letters_;
+  Clock& clock_;
+  source::KafkaSource* source_ = nullptr;
+
+  std::map<std::string, decode::InputFormat> formats_;
+  std::map<PartitionKey, std::shared_ptr<source::PartitionTracker>> trackers_;
+  route::TransformResult result_;
+  decode::Decoder item_decoder_;  // rebuilds batch items for late dead letters
+  std::vector<delivery::DeliveryOutcome> outcomes_;
+  std::vector<OutputRef> acked_;
+  std::optional<Clock::time_point> shutdown_deadline_;
+  PipelineCounters counters_;
+  std::map<std::string, uint64_t> dlq_by_reason_;
+};
+
+}  // namespace cdp_relay::app

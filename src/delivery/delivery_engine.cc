@@ -1,0 +1,263 @@
+#include "delivery/delivery_engine.h"
+
+#include <algorithm>
+
+#include "delivery/retry_after.h"
+#include "kafka_sinks/dead_letter.h"
+
+namespace cdp_relay::delivery {
+namespace {
+
+std::string describe_failure(int status, const std::string& body, const std::string& what) {
+  std::string message = what;
+  if (status > 0) message += " (HTTP " + std::to_string(status) + ")";
+  if (!body.empty()) message += ": " + body;
+  return message;
+}
+
+}  // namespace
+
+DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestBuilder> builder,
+                               std::unique_ptr<HttpClient> http, Clock& clock, Random& random)
+    : settings_(std::move(settings)),
+      builder_(std::move(builder)),
+      http_(std::move(http)),
+      clock_(clock),
+      backoff_(settings_.retry, random),
+      concurrency_(settings_.concurrency, clock),
+      rate_limiter_(settings_.rate_limit_per_s, clock),
+      breaker_(clock) {}
+
+DeliveryEngine::~DeliveryEngine() = default;
+
+void DeliveryEngine::submit(DeliveryItem item) {
+  ++items_in_engine_;
+  if (item.payload.size() + builder_->framing_bytes(1) > settings_.batch.max_bytes) {
+    // No request could ever carry it: dead-letter now rather than loop on 413s.
+    Batch alone;
+    alone.first_attempt_ms = alone.last_attempt_ms = clock_.wall_ms();
+    emit(std::move(item), false, Reason::kEventTooLarge, alone, early_outcomes_);
+    return;
+  }
+  queue_.push(std::move(item), clock_.now());
+}
+
+bool DeliveryEngine::may_start_request() {
+  // Non-consuming check first; then the rate token (wasting one is harmless)
+  // before the breaker, whose half-open probe must only be taken by a request
+  // that really starts.
+  if (concurrency_.in_flight() >= concurrency_.limit()) return false;
+  if (!rate_limiter_.try_acquire()) return false;
+  if (!breaker_.allow_request()) return false;
+  return concurrency_.try_acquire();
+}
+
+std::unique_ptr<DeliveryEngine::Batch> DeliveryEngine::next_batch_to_send(Clock::time_point now) {
+  // Halves and due retries go first: they hold users busy.
+  if (!sendable_.empty()) {
+    auto batch = std::move(sendable_.front());
+    sendable_.pop_front();
+    return batch;
+  }
+  const BatchSettings& limits = settings_.batch;
+  const auto framing = [this](size_t n) { return builder_->framing_bytes(n); };
+  const bool full = queue_.ready_items() >= limits.max_events ||
+                    queue_.ready_bytes() + framing(queue_.ready_items()) >= limits.max_bytes;
+  const auto oldest = queue_.oldest_ready();
+  const bool lingered =
+      oldest && now - *oldest >= std::chrono::milliseconds(limits.linger_ms);
+  if (!full && !lingered) return nullptr;
+  auto batch = std::make_unique<Batch>();
+  queue_.take_batch(limits.max_events, limits.max_bytes, framing, batch->items);
+  if (batch->items.empty()) return nullptr;
+  return batch;
+}
+
+void DeliveryEngine::send(std::unique_ptr<Batch> batch) {
+  const int64_t wall = clock_.wall_ms();
+  if (batch->first_attempt_ms < 0) batch->first_attempt_ms = wall;
+  batch->last_attempt_ms = wall;
+  if (batch->attempts > 0) ++stats_.retries;
+  ++batch->attempts;
+  ++stats_.requests;
+  stats_.batch_sizes_since_read.push_back(batch->items.size());
+  HttpRequest request = builder_->build(batch->items);
+  request.timeout = settings_.request_timeout;
+  const uint64_t ticket = next_ticket_++;
+  http_->start(ticket, std::move(request));
+  in_flight_.emplace(ticket, InFlight{std::move(batch), clock_.now()});
+}
+
+void DeliveryEngine::poll(std::chrono::milliseconds max_wait,
+                          std::vector<DeliveryOutcome>& outcomes) {
+  if (!early_outcomes_.empty()) {
+    for (auto& outcome : early_outcomes_) outcomes.push_back(std::move(outcome));
+    early_outcomes_.clear();
+  }
+  auto now = clock_.now();
+  // Due retries join the front of the line, oldest deadline first.
+  while (!retry_wait_.empty() && retry_wait_.begin()->first <= now) {
+    sendable_.push_back(std::move(retry_wait_.begin()->second));
+    retry_wait_.erase(retry_wait_.begin());
+  }
+  // Start as many requests as flow control allows. The permission check comes
+  // after we know there is a batch, so a rate-limit token or a half-open
+  // probe is never spent on nothing.
+  while (true) {
+    if (sendable_.empty() && queue_.ready_items() == 0) break;
+    if (concurrency_.in_flight() >= concurrency_.limit()) break;
+    auto batch = next_batch_to_send(now);
+    if (!batch) break;
+    if (!may_start_request()) {
+      sendable_.push_front(std::move(batch));
+      break;
+    }
+    send(std::move(batch));
+  }
+
+  responses_.clear();
+  http_->poll(in_flight_.empty() ? std::chrono::milliseconds(0) : max_wait, responses_);
+  for (auto& [ticket, response] : responses_) {
+    auto it = in_flight_.find(ticket);
+    if (it == in_flight_.end()) continue;
+    std::unique_ptr<Batch> batch = std::move(it->second.batch);
+    in_flight_.erase(it);
+    on_response(std::move(batch), response, outcomes);
+  }
+}
+
+void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpResponse& response,
+                                 std::vector<DeliveryOutcome>& outcomes) {
+  const int status = response.status;
+  ++stats_.responses_by_status[status];
+  batch->last_status = status;
+  batch->last_body = kafka_sinks::trim_utf8(
+      status == 0 ? response.transport_error : response.body, kafka_sinks::kMaxErrorMessageBytes / 2);
+
+  const ResponseClass verdict = builder_->classifier().classify(status);
+  concurrency_.release(AdaptiveConcurrency::Outcome{
+      std::chrono::duration_cast<std::chrono::microseconds>(response.elapsed),
+      is_back_pressure_status(status)});
+  if (verdict == ResponseClass::kDelivered) {
+    breaker_.record_success();
+    auth_failing_ = false;
+  } else if (verdict == ResponseClass::kRetry || verdict == ResponseClass::kAuthHold) {
+    breaker_.record_failure();
+  } else {
+    // 4xx about the payload: the destination is up and answering.
+    breaker_.record_success();
+    auth_failing_ = false;
+  }
+
+  switch (verdict) {
+    case ResponseClass::kDelivered:
+      finish(std::move(batch), true, Reason::kRetriesExhausted, outcomes);
+      return;
+    case ResponseClass::kRetry: {
+      const auto elapsed_ms = clock_.wall_ms() - batch->first_attempt_ms;
+      if (elapsed_ms >= settings_.retry.max_retry_duration_s * 1000) {
+        finish(std::move(batch), false, Reason::kRetriesExhausted, outcomes);
+        return;
+      }
+      std::optional<std::chrono::milliseconds> retry_after;
+      if (response.retry_after) retry_after = parse_retry_after(*response.retry_after, clock_.wall_ms());
+      const auto delay = backoff_.next_delay(batch->attempts - 1, retry_after);
+      schedule_retry(std::move(batch), delay);
+      return;
+    }
+    case ResponseClass::kAuthHold:
+      // Never dead-lettered, whatever max_retry_duration says: the events are
+      // fine, the credentials are not (DESIGN.md §3).
+      auth_failing_ = true;
+      schedule_retry(std::move(batch), backoff_.auth_hold_delay());
+      return;
+    case ResponseClass::kSplit:
+      if (batch->items.size() > 1) {
+        split_and_continue(std::move(batch));
+      } else {
+        finish(std::move(batch), false, Reason::kEventTooLarge, outcomes);
+      }
+      return;
+    case ResponseClass::kBisect:
+      if (batch->items.size() > 1) {
+        split_and_continue(std::move(batch));
+      } else {
+        finish(std::move(batch), false, Reason::kRejectedByDestination, outcomes);
+      }
+      return;
+    case ResponseClass::kDeadLetter:
+      finish(std::move(batch), false, Reason::kClientError, outcomes);
+      return;
+  }
+}
+
+void DeliveryEngine::schedule_retry(std::unique_ptr<Batch> batch, std::chrono::milliseconds delay) {
+  const auto at = clock_.now() + delay;
+  batch->retry_at = at;
+  retry_wait_.emplace(at, std::move(batch));
+}
+
+void DeliveryEngine::split_and_continue(std::unique_ptr<Batch> batch) {
+  ++stats_.splits;
+  auto right = std::make_unique<Batch>();
+  const size_t half = batch->items.size() / 2;
+  std::move(batch->items.begin() + static_cast<ptrdiff_t>(half), batch->items.end(),
+            std::back_inserter(right->items));
+  batch->items.resize(half);
+  // Both halves inherit the attempt history, so max_retry_duration and the
+  // DLQ headers still count from the original first attempt.
+  right->attempts = batch->attempts;
+  right->first_attempt_ms = batch->first_attempt_ms;
+  right->last_attempt_ms = batch->last_attempt_ms;
+  right->then = std::move(batch->then);
+  batch->then = std::move(right);
+  sendable_.push_front(std::move(batch));
+}
+
+void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
+                            std::vector<DeliveryOutcome>& outcomes) {
+  for (DeliveryItem& item : batch->items) emit(std::move(item), delivered, reason, *batch, outcomes);
+  // The chained half goes next, ahead of new batches: its users are waiting.
+  if (batch->then) sendable_.push_front(std::move(batch->then));
+}
+
+void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
+                          std::vector<DeliveryOutcome>& outcomes) {
+  --items_in_engine_;
+  queue_.release(item.user_key, clock_.now());
+  DeliveryOutcome outcome;
+  outcome.delivered = delivered;
+  outcome.first_attempt_ms = batch.first_attempt_ms;
+  outcome.last_attempt_ms = batch.last_attempt_ms;
+  if (delivered) {
+    ++stats_.delivered;
+  } else {
+    ++stats_.dead_lettered;
+    outcome.error.stage = Stage::kDeliver;
+    outcome.error.reason = reason;
+    outcome.error.attempts = batch.attempts;
+    if (batch.last_status >= 0) outcome.error.http_status = batch.last_status;
+    switch (reason) {
+      case Reason::kEventTooLarge:
+        outcome.error.message = describe_failure(batch.last_status, batch.last_body,
+                                                 "event larger than the request size limit");
+        break;
+      case Reason::kRejectedByDestination:
+        outcome.error.message =
+            describe_failure(batch.last_status, batch.last_body, "rejected by the destination");
+        break;
+      case Reason::kClientError:
+        outcome.error.message =
+            describe_failure(batch.last_status, batch.last_body, "non-retryable response");
+        break;
+      default:
+        outcome.error.message = describe_failure(
+            batch.last_status, batch.last_body, "gave up after max_retry_duration_s");
+        break;
+    }
+  }
+  outcome.item = std::move(item);
+  outcomes.push_back(std::move(outcome));
+}
+
+}  // namespace cdp_relay::delivery

@@ -1,0 +1,163 @@
+#include "delivery/http_client.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+
+namespace cdp_relay::delivery {
+
+struct CurlMultiClient::Transfer {
+  uint64_t ticket = 0;
+  HttpRequest request;
+  curl_slist* headers = nullptr;
+  HttpResponse response;
+};
+
+namespace {
+
+// curl_global_init is not thread-safe; do it once, before any handle exists.
+void global_init_once() {
+  static const bool initialized = [] {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return true;
+  }();
+  (void)initialized;
+}
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+CurlMultiClient::CurlMultiClient(CurlClientOptions options) : options_(options) {
+  global_init_once();
+  multi_ = curl_multi_init();
+  if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
+  curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  if (options_.max_host_connections > 0) {
+    curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
+  }
+}
+
+CurlMultiClient::~CurlMultiClient() {
+  for (auto& [handle, transfer] : transfers_) {
+    curl_multi_remove_handle(multi_, handle);
+    curl_slist_free_all(transfer->headers);
+    delete transfer;
+    curl_easy_cleanup(handle);
+  }
+  for (CURL* handle : idle_handles_) curl_easy_cleanup(handle);
+  curl_multi_cleanup(multi_);
+}
+
+size_t CurlMultiClient::on_body(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  std::string& body = transfer->response.body;
+  if (body.size() < kMaxResponseBody) {
+    body.append(data, std::min(bytes, kMaxResponseBody - body.size()));
+  }
+  return bytes;  // keep reading (and discarding) so the connection stays reusable
+}
+
+size_t CurlMultiClient::on_header(char* data, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  const size_t bytes = size * count;
+  std::string_view line(data, bytes);
+  constexpr std::string_view kRetryAfter = "retry-after:";
+  if (iequals_prefix(line, kRetryAfter)) {
+    std::string_view value = line.substr(kRetryAfter.size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+      value.remove_suffix(1);
+    }
+    transfer->response.retry_after = std::string(value);
+  }
+  return bytes;
+}
+
+void CurlMultiClient::start(uint64_t ticket, HttpRequest request) {
+  CURL* handle = nullptr;
+  if (!idle_handles_.empty()) {
+    handle = idle_handles_.back();
+    idle_handles_.pop_back();
+    curl_easy_reset(handle);
+  } else {
+    handle = curl_easy_init();
+  }
+  auto* transfer = new Transfer{ticket, std::move(request), nullptr, {}};
+  for (const auto& header : transfer->request.headers) {
+    transfer->headers = curl_slist_append(transfer->headers, header.c_str());
+  }
+  const HttpRequest& req = transfer->request;
+  curl_easy_setopt(handle, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(handle, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  if (req.method != "GET") {
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  }
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, transfer->headers);
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(std::min<int64_t>(req.timeout.count(), 10000)));
+  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.tls_verify ? 1L : 0L);
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.tls_verify ? 2L : 0L);
+  curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &CurlMultiClient::on_body);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, transfer);
+  curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &CurlMultiClient::on_header);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, transfer);
+  curl_easy_setopt(handle, CURLOPT_PRIVATE, transfer);
+  transfers_.emplace(handle, transfer);
+  curl_multi_add_handle(multi_, handle);
+}
+
+void CurlMultiClient::poll(std::chrono::milliseconds max_wait,
+                           std::vector<std::pair<uint64_t, HttpResponse>>& done) {
+  int running = 0;
+  curl_multi_perform(multi_, &running);
+  if (max_wait.count() > 0 && !transfers_.empty()) {
+    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(max_wait.count()), nullptr);
+    curl_multi_perform(multi_, &running);
+  }
+  int queued = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* handle = message->easy_handle;
+    auto it = transfers_.find(handle);
+    if (it == transfers_.end()) continue;
+    Transfer* transfer = it->second;
+    HttpResponse& response = transfer->response;
+    if (message->data.result == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+      response.status = static_cast<int>(status);
+    } else {
+      response.status = 0;
+      // The code's generic text: never curl's error buffer, which can quote the URL.
+      response.transport_error = curl_easy_strerror(message->data.result);
+    }
+    curl_off_t total_us = 0;
+    curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &total_us);
+    response.elapsed = std::chrono::microseconds(total_us);
+    curl_multi_remove_handle(multi_, handle);
+    curl_slist_free_all(transfer->headers);
+    done.emplace_back(transfer->ticket, std::move(response));
+    delete transfer;
+    transfers_.erase(it);
+    idle_handles_.push_back(handle);
+  }
+}
+
+}  // namespace cdp_relay::delivery

@@ -1,0 +1,24 @@
+// A destination's part of delivery: turning a batch of encoded events into one
+// HTTP request, and classifying responses. Everything else (batching, retry,
+// backoff, concurrency, breaker) is the engine's and is written once.
+#pragma once
+
+#include <vector>
+
+#include "delivery/delivery_item.h"
+#include "delivery/http_client.h"
+#include "delivery/response_class.h"
+
+namespace cdp_relay::delivery {
+
+class RequestBuilder {
+ public:
+  virtual ~RequestBuilder() = default;
+  // REQUIRES: `batch` is non-empty and within the engine's batch bounds.
+  virtual HttpRequest build(const std::vector<DeliveryItem>& batch) const = 0;
+  // Bytes a batch of events adds around their payloads ({"data":[...]}, commas).
+  virtual size_t framing_bytes(size_t events) const = 0;
+  virtual const StatusClassifier& classifier() const = 0;
+};
+
+}  // namespace cdp_relay::delivery

@@ -1,0 +1,47 @@
+#include "delivery/user_ordered_queue.h"
+
+namespace cdp_relay::delivery {
+
+void UserOrderedQueue::push(DeliveryItem item, time_point now) {
+  auto [it, inserted] = users_.try_emplace(item.user_key);
+  UserState& user = it->second;
+  if (inserted) user.key = item.user_key;
+  const size_t size = item.payload.size();
+  user.pending.push_back(std::move(item));
+  user.pending_bytes += size;
+  ++queued_items_;
+  if (user.ready) {
+    ++ready_items_;
+    ready_bytes_ += size;
+  } else if (user.in_flight == 0) {
+    make_ready(user, now);
+  }
+}
+
+void UserOrderedQueue::make_ready(UserState& user, time_point now) {
+  user.ready = true;
+  user.ready_since = now;
+  ready_items_ += user.pending.size();
+  ready_bytes_ += user.pending_bytes;
+  ready_.push_back(&user);
+}
+
+void UserOrderedQueue::release(const std::string& user_key, time_point now) {
+  auto it = users_.find(user_key);
+  if (it == users_.end()) return;
+  UserState& user = it->second;
+  if (user.in_flight > 0) --user.in_flight;
+  if (user.in_flight > 0) return;
+  if (!user.pending.empty()) {
+    make_ready(user, now);
+  } else {
+    users_.erase(it);  // idle and empty: no state kept for it
+  }
+}
+
+std::optional<UserOrderedQueue::time_point> UserOrderedQueue::oldest_ready() const {
+  if (ready_.empty()) return std::nullopt;
+  return ready_.front()->ready_since;
+}
+
+}  // namespace cdp_relay::delivery

@@ -1,0 +1,131 @@
+#include "kafka_sinks/kafka_writer.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace cdp_relay::kafka_sinks {
+namespace {
+
+constexpr std::chrono::milliseconds kFirstRetry{100};
+constexpr std::chrono::milliseconds kMaxRetry{5000};
+
+std::chrono::milliseconds retry_delay(int attempts) {
+  const int shift = std::min(attempts, 6);
+  return std::min(kMaxRetry, kFirstRetry * (1 << shift));
+}
+
+}  // namespace
+
+KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, std::string name)
+    : name_(std::move(name)) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512];
+  for (const auto& [key, value] : properties) {
+    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      // errstr names the property, not its value, so secrets stay out of it.
+      throw std::runtime_error(name_ + " producer: " + errstr);
+    }
+  }
+  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaWriter::on_delivery);
+  rd_kafka_conf_set_opaque(conf, this);
+  producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+  if (producer_ == nullptr) throw std::runtime_error(name_ + " producer: " + errstr);
+}
+
+KafkaWriter::~KafkaWriter() {
+  if (producer_ != nullptr) {
+    rd_kafka_flush(producer_, 1000);
+    rd_kafka_destroy(producer_);
+  }
+}
+
+bool KafkaWriter::warm_up(const std::string& topic, std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  const rd_kafka_resp_err_t err =
+      rd_kafka_metadata(producer_, 0, handle, &metadata, static_cast<int>(timeout.count()));
+  if (metadata != nullptr) rd_kafka_metadata_destroy(metadata);
+  rd_kafka_topic_destroy(handle);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void KafkaWriter::write(OutgoingRecord record) {
+  const uint64_t token = next_token_++;
+  auto [it, inserted] = records_.emplace(token, Pending{std::move(record), 0, {}});
+  if (!try_produce(token, it->second)) waiting_.push_back(token);
+}
+
+bool KafkaWriter::try_produce(uint64_t token, Pending& pending) {
+  const OutgoingRecord& record = pending.record;
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
+  for (const auto& [name, value] : record.headers) {
+    rd_kafka_header_add(headers, name.c_str(), static_cast<ssize_t>(name.size()), value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
+  const void* key = record.key ? record.key->data() : nullptr;
+  const size_t key_size = record.key ? record.key->size() : 0;
+  const rd_kafka_resp_err_t err = rd_kafka_producev(
+      producer_, RD_KAFKA_V_TOPIC(record.topic.c_str()),
+      RD_KAFKA_V_KEY(const_cast<void*>(key), key_size),
+      RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
+      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+      RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(token))), RD_KAFKA_V_END);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now belong to librdkafka
+  rd_kafka_headers_destroy(headers);
+  ++pending.attempts;
+  if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) ++stats_.produce_errors;
+  pending.retry_at = std::chrono::steady_clock::now() + retry_delay(pending.attempts);
+  return false;
+}
+
+void KafkaWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* self = static_cast<KafkaWriter*>(opaque);
+  const auto token = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(message->_private));
+  auto it = self->records_.find(token);
+  if (it == self->records_.end()) return;
+  if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++self->stats_.produced;
+    if (self->acked_sink_ != nullptr) self->acked_sink_->push_back(std::move(it->second.record.ref));
+    self->records_.erase(it);
+    return;
+  }
+  // Failed after librdkafka's own retries (message.timeout.ms): keep it and
+  // produce it again later. Never drop (see the header).
+  ++self->stats_.produce_errors;
+  ++it->second.attempts;
+  it->second.retry_at = std::chrono::steady_clock::now() + retry_delay(it->second.attempts);
+  self->waiting_.push_back(token);
+}
+
+void KafkaWriter::poll(std::vector<OutputRef>& acked) {
+  acked_sink_ = &acked;
+  rd_kafka_poll(producer_, 0);
+  acked_sink_ = nullptr;
+  // Re-produce what is due, oldest first; stop at the first that is not due
+  // or cannot be queued, to keep order and not spin on a full queue.
+  const auto now = std::chrono::steady_clock::now();
+  while (!waiting_.empty()) {
+    auto it = records_.find(waiting_.front());
+    if (it == records_.end()) {
+      waiting_.pop_front();
+      continue;
+    }
+    if (it->second.retry_at > now) break;
+    if (!try_produce(it->first, it->second)) break;
+    waiting_.pop_front();
+  }
+}
+
+void KafkaWriter::flush(std::chrono::milliseconds timeout, std::vector<OutputRef>& acked) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!records_.empty() && std::chrono::steady_clock::now() < deadline) {
+    acked_sink_ = &acked;
+    rd_kafka_poll(producer_, 50);
+    acked_sink_ = nullptr;
+    poll(acked);
+  }
+}
+
+}  // namespace cdp_relay::kafka_sinks

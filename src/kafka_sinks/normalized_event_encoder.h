@@ -1,0 +1,22 @@
+// The normalized-events topic as a transform-stage output: every canonical
+// event, whatever the integrations object says (it is the customer's own
+// Kafka, not a third-party destination).
+#pragma once
+
+#include "model/canonical_json.h"
+#include "route/event_encoder.h"
+
+namespace cdp_relay::kafka_sinks {
+
+class NormalizedEventEncoder final : public route::EventEncoder {
+ public:
+  std::string_view destination() const override { return "normalized"; }
+  std::string_view integration_name() const override { return {}; }
+  bool honours_integrations() const override { return false; }
+  route::EncodeVerdict encode(const CanonicalEvent& event, std::string& out) override {
+    model::append_canonical_json(out, event);
+    return route::EncodeVerdict::kEncoded;
+  }
+};
+
+}  // namespace cdp_relay::kafka_sinks

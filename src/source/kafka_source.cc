@@ -1,0 +1,175 @@
+#include "source/kafka_source.h"
+
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+namespace cdp_relay::source {
+namespace {
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> result;
+  if (list == nullptr) return result;
+  result.reserve(static_cast<size_t>(list->cnt));
+  for (int i = 0; i < list->cnt; ++i) {
+    result.push_back(TopicPartition{list->elems[i].topic, list->elems[i].partition});
+  }
+  return result;
+}
+
+void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char errstr[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    // errstr names the property; a value (possibly a SASL password) is not echoed.
+    throw std::runtime_error(std::string("kafka.consumer: ") + errstr);
+  }
+}
+
+}  // namespace
+
+KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
+                         RebalanceListener& listener)
+    : listener_(listener) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set_or_throw(conf, "bootstrap.servers", settings.brokers);
+  set_or_throw(conf, "group.id", settings.group_id);
+  set_or_throw(conf, "enable.auto.commit", "true");
+  set_or_throw(conf, "auto.commit.interval.ms", "1000");
+  set_or_throw(conf, "partition.assignment.strategy", "cooperative-sticky");
+  set_or_throw(conf, "auto.offset.reset", "earliest");
+  set_or_throw(conf, "enable.partition.eof", "false");
+  for (const auto& [key, value] : settings.consumer) set_or_throw(conf, key, value);
+  // Enforced last: at-least-once depends on storing offsets ourselves.
+  set_or_throw(conf, "enable.auto.offset.store", "false");
+  rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::on_rebalance);
+  rd_kafka_conf_set_opaque(conf, this);
+
+  char errstr[512];
+  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (consumer_ == nullptr) throw std::runtime_error(std::string("kafka consumer: ") + errstr);
+  rd_kafka_poll_set_consumer(consumer_);
+
+  rd_kafka_topic_partition_list_t* subscription =
+      rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+  for (const auto& topic : topics) {
+    rd_kafka_topic_partition_list_add(subscription, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_, subscription);
+  rd_kafka_topic_partition_list_destroy(subscription);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_destroy(consumer_);
+    consumer_ = nullptr;
+    throw std::runtime_error(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
+  }
+}
+
+KafkaSource::~KafkaSource() {
+  if (consumer_ == nullptr) return;
+  if (!closed_) rd_kafka_consumer_close(consumer_);
+  rd_kafka_destroy(consumer_);
+}
+
+void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                               rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  ++self->rebalances_;
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    self->listener_.on_assigned(to_vector(partitions));
+    if (cooperative) {
+      if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
+        std::fprintf(stderr, "kafka incremental_assign: %s\n", rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+      }
+    } else {
+      rd_kafka_assign(rk, partitions);
+    }
+    // Partitions joining while the pipeline is paused must not start fetching.
+    if (self->paused_) rd_kafka_pause_partitions(rk, partitions);
+    return;
+  }
+  // Revoke (or lost): drain and commit first, release after.
+  const bool lost = rd_kafka_assignment_lost(rk) != 0;
+  self->listener_.on_revoking(to_vector(partitions), lost);
+  if (cooperative) {
+    if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
+      std::fprintf(stderr, "kafka incremental_unassign: %s\n", rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
+KafkaMessage KafkaSource::poll(std::chrono::milliseconds timeout) {
+  rd_kafka_message_t* message =
+      rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count()));
+  if (message == nullptr) return nullptr;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    ++consumer_errors_;
+    rd_kafka_message_destroy(message);
+    return nullptr;
+  }
+  return KafkaMessage(message);
+}
+
+void KafkaSource::store_offset(const std::string& topic, int32_t partition, int64_t offset) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = offset;
+  // __STATE (partition no longer assigned) is expected after a revoke
+  // (librdkafka PR #3774): the watermark state is discarded with the partition.
+  rd_kafka_offsets_store(consumer_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+}
+
+bool KafkaSource::commit_sync(const std::vector<TopicPartitionOffset>& offsets) {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (!offsets.empty()) {
+    list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
+    for (const auto& tpo : offsets) {
+      rd_kafka_topic_partition_list_add(list, tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
+    }
+  }
+  const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, list, 0 /* synchronous */);
+  if (list != nullptr) rd_kafka_topic_partition_list_destroy(list);
+  // _NO_OFFSET: nothing new to commit; not a failure.
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET;
+}
+
+std::vector<TopicPartition> KafkaSource::assignment() const {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(consumer_, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  auto result = to_vector(list);
+  rd_kafka_topic_partition_list_destroy(list);
+  return result;
+}
+
+void KafkaSource::pause_all() {
+  if (paused_) return;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(consumer_, &list) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_pause_partitions(consumer_, list);
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+  paused_ = true;
+}
+
+void KafkaSource::resume_all() {
+  if (!paused_) return;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(consumer_, &list) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_resume_partitions(consumer_, list);
+    rd_kafka_topic_partition_list_destroy(list);
+  }
+  paused_ = false;
+}
+
+void KafkaSource::close() {
+  if (closed_ || consumer_ == nullptr) return;
+  closed_ = true;
+  rd_kafka_consumer_close(consumer_);
+}
+
+}  // namespace cdp_relay::source

@@ -1,0 +1,105 @@
+// The Kafka consumer-group source (DESIGN.md §5): librdkafka's KafkaConsumer
+// with cooperative-sticky assignment, offsets stored only by the pipeline's
+// watermark, and a rebalance hook that lets the pipeline drain and commit
+// before partitions are released.
+//
+// Configuration the relay enforces over any pass-through value, because
+// at-least-once depends on it:
+//   enable.auto.offset.store=false  offsets are stored only via store_offset()
+// Defaults a user may override (kafka.consumer.*):
+//   enable.auto.commit=true, auto.commit.interval.ms=1000: stored offsets are
+//     committed in the background, and synchronously on revoke and shutdown;
+//   partition.assignment.strategy=cooperative-sticky;
+//   auto.offset.reset=earliest: a new group never skips existing events.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "source/source_config.h"
+
+namespace cdp_relay::source {
+
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = -1;
+  bool operator==(const TopicPartition&) const = default;
+};
+
+struct TopicPartitionOffset {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+};
+
+// Called on the consumer's thread, from inside poll().
+class RebalanceListener {
+ public:
+  virtual ~RebalanceListener() = default;
+  virtual void on_assigned(const std::vector<TopicPartition>& partitions) = 0;
+  // Before `partitions` are released. The listener drains their in-flight work
+  // (bounded), stores and commits their offsets (unless `lost`: then another
+  // member may already own them, and nothing of theirs may be committed).
+  virtual void on_revoking(const std::vector<TopicPartition>& partitions, bool lost) = 0;
+};
+
+struct MessageDeleter {
+  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
+};
+using KafkaMessage = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
+
+class KafkaSource {
+ public:
+  // Throws std::runtime_error on invalid librdkafka settings (startup only).
+  KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
+              RebalanceListener& listener);
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  // The next message, or nullptr when none arrived within `timeout`.
+  // Consumer errors (broker down, ...) are logged, counted and skipped:
+  // librdkafka recovers from them itself.
+  KafkaMessage poll(std::chrono::milliseconds timeout);
+
+  // Stores `offset` (the next offset to consume) for commit. A partition that
+  // is no longer assigned answers __STATE: expected after a revoke, ignored.
+  void store_offset(const std::string& topic, int32_t partition, int64_t offset);
+
+  // Synchronously commits the given offsets (revoke) or, with an empty list,
+  // every stored offset (shutdown). Returns false and logs on failure.
+  bool commit_sync(const std::vector<TopicPartitionOffset>& offsets);
+
+  // Stops or restarts fetching from every assigned partition (backpressure).
+  void pause_all();
+  void resume_all();
+  bool paused() const { return paused_; }
+
+  std::vector<TopicPartition> assignment() const;
+  uint64_t rebalances() const { return rebalances_; }
+  uint64_t consumer_errors() const { return consumer_errors_; }
+
+  // Leaves the group (triggering a final revoke) and closes the consumer.
+  void close();
+
+  rd_kafka_t* handle() { return consumer_; }
+
+ private:
+  static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+  rd_kafka_t* consumer_ = nullptr;
+  RebalanceListener& listener_;
+  bool paused_ = false;
+  bool closed_ = false;
+  uint64_t rebalances_ = 0;
+  uint64_t consumer_errors_ = 0;
+};
+
+}  // namespace cdp_relay::source

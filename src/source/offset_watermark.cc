@@ -1,0 +1,66 @@
+#include "source/offset_watermark.h"
+
+#include <algorithm>
+
+namespace cdp_relay::source {
+
+InflightMessage& PartitionTracker::track(int64_t offset) {
+  InflightMessage& message = inflight_.emplace_back();
+  message.offset = offset;
+  return message;
+}
+
+InflightMessage* PartitionTracker::find(int64_t offset) {
+  // Offsets are tracked in increasing order but may have gaps (compaction,
+  // transaction markers), so search rather than index.
+  auto it = std::lower_bound(inflight_.begin(), inflight_.end(), offset,
+                             [](const InflightMessage& m, int64_t o) { return m.offset < o; });
+  if (it == inflight_.end() || it->offset != offset) return nullptr;
+  return &*it;
+}
+
+void PartitionTracker::add_output(int64_t offset) {
+  if (InflightMessage* message = find(offset)) ++message->pending;
+}
+
+void PartitionTracker::seal(int64_t offset) {
+  if (InflightMessage* message = find(offset)) {
+    message->sealed = true;
+    inflight_bytes_ += message->key.size() + message->value.size();
+  }
+  advance();
+}
+
+void PartitionTracker::resolve_output(int64_t offset) {
+  InflightMessage* message = find(offset);
+  if (message == nullptr || message->pending == 0) return;  // duplicate completion: ignore
+  --message->pending;
+  if (message->pending == 0) advance();
+}
+
+void PartitionTracker::advance() {
+  while (!inflight_.empty() && inflight_.front().sealed && inflight_.front().pending == 0) {
+    const InflightMessage& front = inflight_.front();
+    inflight_bytes_ -= front.key.size() + front.value.size();
+    next_after_released_ = front.offset + 1;
+    inflight_.pop_front();
+  }
+}
+
+std::optional<int64_t> PartitionTracker::committable() const {
+  if (!inflight_.empty()) {
+    // The oldest unresolved message bounds the watermark...
+    const int64_t oldest = inflight_.front().offset;
+    // ...but when nothing has been released yet, nothing below it is ours to commit.
+    if (!next_after_released_) return std::nullopt;
+    return std::max(*next_after_released_, oldest);
+  }
+  return next_after_released_;
+}
+
+bool PartitionTracker::has_new_committable() const {
+  auto offset = committable();
+  return offset && (!stored_ || *offset > *stored_);
+}
+
+}  // namespace cdp_relay::source

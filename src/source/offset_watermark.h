@@ -1,0 +1,85 @@
+// Per-partition tracking of in-flight messages and the contiguous offset
+// watermark (DESIGN.md section 5, the heart of at-least-once).
+//
+// Invariants:
+//  - The watermark never passes an unresolved offset: committable() is the
+//    offset of the oldest message that still has an unresolved output, or one
+//    past the newest tracked message when all are resolved.
+//  - A message counts as resolved only once it is sealed (all its outputs are
+//    registered) and its pending output count is back to zero, so a message
+//    whose first output resolves before its last is registered cannot slip by.
+//  - Once a partition is revoked its offsets are never stored again
+//    (STYLE.md smell 4): revoke() marks it and callers check revoked().
+//
+// Not thread-safe: the pipeline loop owns every PartitionTracker; HTTP and
+// Kafka completions are funnelled to that loop before they touch a tracker.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace cdp_relay::source {
+
+// One consumed message while any of its outputs is unresolved. It keeps the
+// original key and value because a late delivery failure dead-letters them.
+struct InflightMessage {
+  int64_t offset = 0;
+  int pending = 0;      // outputs registered and not yet resolved
+  bool sealed = false;  // all outputs registered
+  int64_t kafka_timestamp_ms = -1;
+  std::string key;
+  std::string value;
+  bool has_key = false;
+};
+
+class PartitionTracker {
+ public:
+  PartitionTracker(std::string topic, int32_t partition)
+      : topic_(std::move(topic)), partition_(partition) {}
+
+  const std::string& topic() const { return topic_; }
+  int32_t partition() const { return partition_; }
+
+  // Starts tracking a consumed message. REQUIRES: offsets increase per call.
+  InflightMessage& track(int64_t offset);
+  // The in-flight message at `offset`, or nullptr once it has been released.
+  InflightMessage* find(int64_t offset);
+
+  // Registers one more output of the message at `offset`.
+  void add_output(int64_t offset);
+  // All outputs of the message are registered.
+  void seal(int64_t offset);
+  // One output of the message at `offset` is resolved (delivered or
+  // acknowledged by the DLQ producer).
+  void resolve_output(int64_t offset);
+
+  // The offset to store/commit: everything below it is fully resolved.
+  // nullopt until the first message has been tracked.
+  std::optional<int64_t> committable() const;
+  // True when committable() moved since the last mark_stored().
+  bool has_new_committable() const;
+  void mark_stored(int64_t offset) { stored_ = offset; }
+
+  size_t inflight_messages() const { return inflight_.size(); }
+  size_t inflight_bytes() const { return inflight_bytes_; }
+
+  bool revoked() const { return revoked_; }
+  void revoke() { revoked_ = true; }
+
+ private:
+  // Pops resolved messages off the front, moving the watermark.
+  void advance();
+
+  std::string topic_;
+  int32_t partition_;
+  std::deque<InflightMessage> inflight_;  // ordered by offset
+  std::optional<int64_t> next_after_released_;  // one past the newest released offset
+  std::optional<int64_t> stored_;
+  size_t inflight_bytes_ = 0;
+  bool revoked_ = false;
+};
+
+}  // namespace cdp_relay::source
