@@ -4,8 +4,10 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace cdp_relay::app {
 namespace {
@@ -83,9 +85,16 @@ class Section {
   void read(std::string_view key, bool& out) {
     auto value = scalar(key);
     if (!value) return;
-    if (*value == "true" || *value == "yes" || *value == "on") out = true;
-    else if (*value == "false" || *value == "no" || *value == "off") out = false;
-    else ctx_.errors.add(child_path(key), "must be true or false");
+    // YAML 1.2 core-schema spellings (true/True/TRUE), plus YAML 1.1's yes/on.
+    if (*value == "true" || *value == "True" || *value == "TRUE" || *value == "yes" ||
+        *value == "on") {
+      out = true;
+    } else if (*value == "false" || *value == "False" || *value == "FALSE" || *value == "no" ||
+               *value == "off") {
+      out = false;
+    } else {
+      ctx_.errors.add(child_path(key), "must be true or false");
+    }
   }
 
   template <typename Int>
@@ -98,6 +107,13 @@ class Section {
       if (used != value->size()) throw std::invalid_argument("trailing");
       if (std::is_unsigned_v<Int> && parsed < 0) {
         ctx_.errors.add(child_path(key), "must be > 0");
+        return;
+      }
+      // A value the field cannot hold must not wrap around (2^32 + 8 into an
+      // int would silently become 8).
+      if (std::cmp_greater(parsed, std::numeric_limits<Int>::max()) ||
+          std::cmp_less(parsed, std::numeric_limits<Int>::min())) {
+        ctx_.errors.add(child_path(key), "is out of range");
         return;
       }
       out = static_cast<Int>(parsed);
@@ -190,6 +206,7 @@ void read_retry(Section& parent, delivery::RetrySettings& retry) {
   section->read("initial_backoff_ms", retry.initial_backoff_ms);
   section->read("max_backoff_ms", retry.max_backoff_ms);
   section->read("max_retry_duration_s", retry.max_retry_duration_s);
+  section->read("auth_hold_ms", retry.auth_hold_ms);
   section->finish();
 }
 
