@@ -160,10 +160,12 @@ void PipelineLoop::dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& 
   dead_letters_.write(std::move(record));
 }
 
-void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome) {
+void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
+                                                const std::string& destination) {
   const OutputRef& ref = outcome.item.ref;
   kafka_sinks::DeadLetter letter;
   letter.error = std::move(outcome.error);
+  letter.destination = destination;  // cdp.error.destination (DESIGN.md §5)
   letter.first_attempt_ms = outcome.first_attempt_ms;
   letter.last_attempt_ms = outcome.last_attempt_ms;
   // The message is still in flight (this output holds it), so its bytes are here.
@@ -193,7 +195,7 @@ void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
       } else {
         // The DLQ record becomes an output of the message before the
         // delivery output resolves: the watermark cannot slip past it.
-        dead_letter_delivery_failure(outcome);
+        dead_letter_delivery_failure(outcome, engine->destination());
       }
       resolve(outcome.item.ref);
     }

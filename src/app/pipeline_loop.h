@@ -92,7 +92,8 @@ class PipelineLoop final : public source::RebalanceListener {
 
   void handle_message(const rd_kafka_message_t& message);
   void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
-  void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome);
+  void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
+                                    const std::string& destination);
   // Polls every sink once, resolving what finished. Waits at most `wait`
   // for network activity when HTTP requests are in flight.
   void service_sinks(std::chrono::milliseconds wait);
