@@ -13,6 +13,7 @@ namespace cdp_relay::delivery {
 Backoff::Backoff(const RetrySettings& settings, Random& random)
     : initial_(std::max<int64_t>(1, settings.initial_backoff_ms)),
       max_(std::max<int64_t>(initial_.count(), settings.max_backoff_ms)),
+      auth_hold_(std::max<int64_t>(1, settings.auth_hold_ms)),
       random_(random) {}
 
 std::chrono::milliseconds Backoff::ceiling(int attempt) const {
@@ -51,7 +52,7 @@ std::chrono::milliseconds Backoff::next_delay(
 }
 
 std::chrono::milliseconds Backoff::auth_hold_delay() const {
-  return std::max(max_, std::chrono::milliseconds(kMinAuthHoldDelay));
+  return auth_hold_;
 }
 
 }  // namespace cdp_relay::delivery

@@ -42,8 +42,6 @@ namespace cdp_relay::delivery {
 // not). Use one Backoff per thread, or call it under the engine's lock.
 class Backoff {
  public:
-  // Floor of auth_hold_delay(): 401/403 need an operator, not a quick retry.
-  static constexpr std::chrono::milliseconds kMinAuthHoldDelay = std::chrono::seconds(30);
 
   // REQUIRES: settings.validate() passed (initial_backoff_ms > 0,
   // max_backoff_ms >= initial_backoff_ms). Out-of-range values are clamped
@@ -65,7 +63,7 @@ class Backoff {
   std::chrono::milliseconds next_delay(int attempt,
                                        std::optional<std::chrono::milliseconds> retry_after);
 
-  // Fixed wait after 401/403 (kAuthHold): max(max_backoff, kMinAuthHoldDelay).
+  // Fixed wait after 401/403 (kAuthHold): retry.auth_hold_ms (default 30 s).
   // Not jittered and not growing: the batch is held until credentials are
   // fixed, and a fixed period makes the recovery time predictable.
   std::chrono::milliseconds auth_hold_delay() const;
@@ -76,6 +74,7 @@ class Backoff {
  private:
   std::chrono::milliseconds initial_;
   std::chrono::milliseconds max_;
+  std::chrono::milliseconds auth_hold_;
   Random& random_;
 };
 

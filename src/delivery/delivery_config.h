@@ -36,12 +36,17 @@ struct RetrySettings {
   // After this many seconds of failed attempts an event is dead-lettered with
   // its last status. Default 3600. Range > 0.
   int64_t max_retry_duration_s = 3600;
+  // Fixed wait between attempts while the destination answers 401/403. Those
+  // events are never dead-lettered: they wait for an operator to fix the key.
+  // Default 30000. Range >= 100.
+  int64_t auth_hold_ms = 30000;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     errors.check(initial_backoff_ms > 0, path + ".initial_backoff_ms", "must be > 0");
     errors.check(max_backoff_ms >= initial_backoff_ms, path + ".max_backoff_ms",
                  "must be >= initial_backoff_ms");
     errors.check(max_retry_duration_s > 0, path + ".max_retry_duration_s", "must be > 0");
+    errors.check(auth_hold_ms >= 100, path + ".auth_hold_ms", "must be >= 100");
   }
 };
 

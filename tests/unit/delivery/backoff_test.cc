@@ -173,14 +173,15 @@ TEST(BackoffTest, RetryAfterStraightFromTheHeader) {
   EXPECT_EQ(backoff.next_delay(0, parse_retry_after("garbage", now_ms)), milliseconds(100));
 }
 
-TEST(BackoffTest, AuthHoldDelayIsLongAndFixed) {
+TEST(BackoffTest, AuthHoldDelayIsTheConfiguredFixedWait) {
   FixedRandom random(0.0);
-  const Backoff short_max(settings(200, 5'000), random);
-  EXPECT_EQ(short_max.auth_hold_delay(), milliseconds(30'000));
-  const Backoff default_max(settings(200, 30'000), random);
-  EXPECT_EQ(default_max.auth_hold_delay(), milliseconds(30'000));
-  const Backoff long_max(settings(200, 120'000), random);
-  EXPECT_EQ(long_max.auth_hold_delay(), milliseconds(120'000));
+  const Backoff by_default(settings(200, 5'000), random);
+  EXPECT_EQ(by_default.auth_hold_delay(), milliseconds(30'000));  // RetrySettings default
+  RetrySettings custom = settings(200, 5'000);
+  custom.auth_hold_ms = 750;
+  const Backoff configured(custom, random);
+  EXPECT_EQ(configured.auth_hold_delay(), milliseconds(750));
+  EXPECT_EQ(configured.auth_hold_delay(), milliseconds(750));  // fixed, not growing
   EXPECT_EQ(random.draws(), 0);  // not jittered
 }
 
