@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace cdp_relay::util {
 namespace {
@@ -35,10 +37,47 @@ void append_escaped_byte(std::string& out, unsigned char c) {
 
 }  // namespace
 
+namespace {
+
+// SWAR test of 8 bytes at once: does any byte need escaping (< 0x20, '"' or
+// '\\')? Almost no string in an analytics event does, so the common case
+// copies whole words instead of testing every byte.
+inline bool word_needs_escape(uint64_t word) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHighs = 0x8080808080808080ULL;
+  const uint64_t below_space = (word - kOnes * 0x20) & ~word & kHighs;
+  const uint64_t quote = word ^ (kOnes * '"');
+  const uint64_t backslash = word ^ (kOnes * '\\');
+  const uint64_t has_quote = (quote - kOnes) & ~quote & kHighs;
+  const uint64_t has_backslash = (backslash - kOnes) & ~backslash & kHighs;
+  return (below_space | has_quote | has_backslash) != 0;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view value) {
   out.push_back('"');
+  size_t clean = 0;  // value[0, clean) is known to need no escaping
+  while (clean + 8 <= value.size()) {
+    uint64_t word;
+    std::memcpy(&word, value.data() + clean, sizeof word);
+    if (word_needs_escape(word)) break;
+    clean += 8;
+  }
+  if (clean < value.size() && value.size() - clean < 8) {
+    // The short tail (most keys are shorter than 8 bytes): pad with spaces,
+    // which never need escaping, and test it as one word.
+    uint64_t word = 0x2020202020202020ULL;
+    std::memcpy(&word, value.data() + clean, value.size() - clean);
+    if (!word_needs_escape(word)) clean = value.size();
+  }
+  if (clean == value.size()) {
+    out.append(value);
+    out.push_back('"');
+    return;
+  }
   size_t run_start = 0;
-  for (size_t i = 0; i < value.size(); ++i) {
+  for (size_t i = clean; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (!kNeedsEscape[c]) continue;
     out.append(value.data() + run_start, i - run_start);

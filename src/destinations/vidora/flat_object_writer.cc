@@ -1,10 +1,32 @@
 #include "destinations/vidora/flat_object_writer.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace cdp_relay::destinations::vidora {
 namespace {
 
 bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// A cheap hash for short keys: 8-byte words mixed by multiplication.
+// std::hash (murmur) showed up in profiles; keys here are short and trusted
+// not to be adversarial in a way that matters (a collision only costs a probe).
+size_t key_hash(std::string_view key) {
+  constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
+  uint64_t hash = key.size() * kMul;
+  size_t i = 0;
+  for (; i + 8 <= key.size(); i += 8) {
+    uint64_t word;
+    std::memcpy(&word, key.data() + i, sizeof word);
+    hash = (hash ^ word) * kMul;
+    hash ^= hash >> 29;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, key.data() + i, key.size() - i);
+  hash = (hash ^ tail) * kMul;
+  return static_cast<size_t>(hash ^ (hash >> 32));
+}
 
 bool already_snake_case(std::string_view key) {
   if (key.empty() || key.front() == '_' || key.back() == '_') return false;
@@ -46,70 +68,120 @@ void append_snake_case(std::string& out, std::string_view key) {
   }
 }
 
+void FlatObjectWriter::KeySet::clear() {
+  // Empty only the slots in use: cheaper than wiping the table. The kept
+  // entries were inserted first, so they never probe past a removed one.
+  if (entries_.size() <= kept_) return;
+  for (size_t i = kept_; i < entries_.size(); ++i) slots_[entries_[i].slot] = 0;
+  arena_.resize(entries_[kept_].offset);
+  entries_.resize(kept_);
+}
+
+size_t FlatObjectWriter::KeySet::find_slot(std::string_view key, size_t hash) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
+    const uint32_t index = slots_[slot];
+    if (index == 0) return slot;
+    const Entry& entry = entries_[index - 1];
+    if (entry.hash == hash &&
+        std::string_view(arena_.data() + entry.offset, entry.length) == key) {
+      return slot;
+    }
+  }
+}
+
+bool FlatObjectWriter::KeySet::contains(std::string_view key) const {
+  return slots_[find_slot(key, key_hash(key))] != 0;
+}
+
+void FlatObjectWriter::KeySet::insert(std::string_view key) { try_insert(key); }
+
+bool FlatObjectWriter::KeySet::try_insert(std::string_view key) {
+  if ((entries_.size() + 1) * 2 > slots_.size()) grow();  // keep the load factor <= 1/2
+  const size_t hash = key_hash(key);
+  const size_t slot = find_slot(key, hash);
+  if (slots_[slot] != 0) return false;
+  place(key, hash, slot);
+  return true;
+}
+
+void FlatObjectWriter::KeySet::place(std::string_view key, size_t hash, size_t slot) {
+  entries_.push_back(Entry{hash, static_cast<uint32_t>(arena_.size()),
+                           static_cast<uint32_t>(key.size()), static_cast<uint32_t>(slot)});
+  arena_.append(key);
+  slots_[slot] = static_cast<uint32_t>(entries_.size());
+}
+
+void FlatObjectWriter::KeySet::grow() {
+  slots_.assign(slots_.size() * 2, 0);
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    Entry& entry = entries_[i];
+    const size_t mask = slots_.size() - 1;
+    size_t slot = entry.hash & mask;
+    while (slots_[slot] != 0) slot = (slot + 1) & mask;
+    slots_[slot] = i + 1;
+    entry.slot = static_cast<uint32_t>(slot);
+  }
+}
+
 void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_view>& reserved) {
   out_ = &out;
   first_ = true;
   dropped_ = 0;
-  taken_count_ = 0;
-  for (std::string_view key : reserved) {
-    if (taken_count_ == taken_.size()) taken_.emplace_back();
-    taken_[taken_count_++].assign(key);
+  if (seeded_with_ != &reserved) {
+    // First use with this reserved list: seed it once and keep it.
+    taken_.keep_first(0);
+    taken_.clear();
+    for (std::string_view key : reserved) taken_.insert(key);
+    taken_.keep_first(taken_.size());
+    seeded_with_ = &reserved;
+  } else {
+    taken_.clear();
   }
   out_->push_back('{');
 }
 
-bool FlatObjectWriter::is_taken(std::string_view key) const {
-  for (size_t i = 0; i < taken_count_; ++i) {
-    if (taken_[i] == key) return true;
-  }
+bool FlatObjectWriter::claim_key(std::string& candidate) {
+  if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
+  if (taken_.try_insert(candidate)) return true;
+  candidate.insert(0, "prop_");
+  if (taken_.try_insert(candidate)) return true;
+  ++dropped_;
   return false;
 }
 
-bool FlatObjectWriter::claim_key(std::string& candidate) {
-  if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
-  if (is_taken(candidate)) {
-    candidate.insert(0, "prop_");
-    if (is_taken(candidate)) {
-      ++dropped_;
-      return false;
-    }
-  }
-  if (taken_count_ == taken_.size()) taken_.emplace_back();
-  taken_[taken_count_++].assign(candidate);
-  return true;
+void FlatObjectWriter::take(std::string_view name) {
+  taken_.try_insert(name);  // reserved names are pre-seeded: then a no-op
 }
 
-void FlatObjectWriter::take(std::string_view name) {
-  if (is_taken(name)) return;  // reserved names are pre-seeded
-  if (taken_count_ == taken_.size()) taken_.emplace_back();
-  taken_[taken_count_++].assign(name);
+void FlatObjectWriter::write_key(std::string_view key) {
+  // Keys are snake_case by construction (append_snake_case turns quotes,
+  // backslashes and control bytes into separators) or literals of the
+  // mapping, so they never need JSON escaping.
+  if (!first_) out_->push_back(',');
+  first_ = false;
+  out_->push_back('"');
+  out_->append(key);
+  out_->append("\":", 2);
 }
 
 void FlatObjectWriter::custom_bool(std::string_view key, bool value) {
   scratch_.clear();
   append_snake_case(scratch_, key);
   if (!claim_key(scratch_)) return;
-  if (!first_) out_->push_back(',');
-  first_ = false;
-  util::append_json_string(*out_, scratch_);
-  out_->append(value ? ":true" : ":false");
+  write_key(scratch_);
+  out_->append(value ? "true" : "false");
 }
 
 void FlatObjectWriter::fixed_string(std::string_view name, std::string_view value) {
   take(name);
-  if (!first_) out_->push_back(',');
-  first_ = false;
-  util::append_json_string(*out_, name);
-  out_->push_back(':');
+  write_key(name);
   util::append_json_string(*out_, value);
 }
 
 void FlatObjectWriter::fixed_int(std::string_view name, int64_t value) {
   take(name);
-  if (!first_) out_->push_back(',');
-  first_ = false;
-  util::append_json_string(*out_, name);
-  out_->push_back(':');
+  write_key(name);
   util::append_int(*out_, value);
 }
 
@@ -139,16 +211,12 @@ void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::strin
     for (auto member : nested) flatten(level + 1, composed, member.key, member.value);
     return;
   }
-  write_scalar(composed, value);
+  write_scalar(composed, value);  // may prefix `composed` with prop_: it is rebuilt per key
 }
 
-void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element value) {
-  scratch_.assign(key);
-  if (!claim_key(scratch_)) return;
-  if (!first_) out_->push_back(',');
-  first_ = false;
-  util::append_json_string(*out_, scratch_);
-  out_->push_back(':');
+void FlatObjectWriter::write_scalar(std::string& key, simdjson::dom::element value) {
+  if (!claim_key(key)) return;
+  write_key(key);
   if (value.is_array()) {
     // Vidora parameters are flat: arrays travel as their JSON text.
     std::string array_json;

@@ -52,19 +52,48 @@ class FlatObjectWriter {
   // Returns the final key for `candidate` (possibly `prop_`-prefixed), or
   // false when both forms are taken.
   bool claim_key(std::string& candidate);
-  bool is_taken(std::string_view key) const;
   void take(std::string_view name);
-  void write_scalar(std::string_view key, simdjson::dom::element value);
+  void write_key(std::string_view key);
+  void write_scalar(std::string& key, simdjson::dom::element value);
   void flatten(size_t level, std::string_view prefix, std::string_view key,
                simdjson::dom::element value);
+
+  // The keys written so far: an open-addressing hash set over an arena of key
+  // bytes, cleared per event by revisiting only the slots it used, so each
+  // lookup is O(1) and an event costs no allocation once warm.
+  class KeySet {
+   public:
+    void clear();
+    // Keeps the first `count` keys across clear() calls (the reserved keys,
+    // which are the same for every event).
+    void keep_first(size_t count) { kept_ = count; }
+    size_t size() const { return entries_.size(); }
+    bool contains(std::string_view key) const;
+    void insert(std::string_view key);  // REQUIRES: !contains(key)
+    // Inserts `key` unless present; false when it was already there.
+    bool try_insert(std::string_view key);
+
+   private:
+    struct Entry {
+      size_t hash;
+      uint32_t offset;
+      uint32_t length;
+      uint32_t slot;  // where it sits in slots_, so clear() can empty it
+    };
+    size_t find_slot(std::string_view key, size_t hash) const;
+    void place(std::string_view key, size_t hash, size_t slot);
+    void grow();
+    std::vector<uint32_t> slots_ = std::vector<uint32_t>(128, 0);  // entry index + 1; 0 = empty
+    std::vector<Entry> entries_;
+    std::string arena_;
+    size_t kept_ = 0;
+  };
 
   std::string* out_ = nullptr;
   bool first_ = true;
   size_t dropped_ = 0;
-  // Keys written so far. A flat vector with linear search beats a hash set
-  // for the 10-40 keys a typical event has.
-  std::vector<std::string> taken_;
-  size_t taken_count_ = 0;
+  KeySet taken_;
+  const std::vector<std::string_view>* seeded_with_ = nullptr;
   std::deque<std::string> key_stack_;  // reusable key buffers, one per nesting level
   std::string scratch_;
 };
