@@ -116,6 +116,10 @@ bool Emulator::start() {
   // Relays keep connections open; don't make them reconnect every 5 requests.
   server_->set_keep_alive_max_count(100000);
   server_->set_keep_alive_timeout(2);
+  // httplib writes the status line and headers, then the body, in two sends;
+  // with Nagle on, the body waits for the client's delayed ACK (~40 ms per
+  // request). Accepted sockets inherit the option from the listening socket.
+  server_->set_tcp_nodelay(true);
   httplib::Server::Handler handler = [this](const httplib::Request& req, httplib::Response& res) {
     route(req, res);
   };
@@ -295,12 +299,15 @@ void Emulator::handle_destination(Endpoint endpoint, const SpideoTarget* spideo,
   if (action) {
     if (action->delay.count() > 0) wait(action->delay);
     if (action->reset) {
+      // Under the lock, so that a client that saw the reset and then reads
+      // stats() finds it counted.
+      std::unique_lock lock(mu_);
       if (reset_connection(req.local_port, req.remote_addr, req.remote_port)) {
-        std::lock_guard lock(mu_);
         ++stats_.resets;
         res.status = 500;  // never reaches the client: the socket is shut down
         return;
       }
+      lock.unlock();
       // The socket could not be found (should not happen): fail loudly.
       reply = {500, error_body("fault script: reset failed").dump(), ""};
       normal = false;
