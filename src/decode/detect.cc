@@ -1,28 +1,18 @@
 #include "decode/detect.h"
 
+#include <array>
+
 #include "cdp_relay/event.h"
+#include "decode/json_fields.h"
 
 namespace cdp_relay::decode {
 namespace {
 
-bool has_array(simdjson::dom::object obj, std::string_view key) {
-  simdjson::dom::array array;
-  return obj.at_key(key).get(array) == simdjson::SUCCESS;
-}
-
-bool has_key(simdjson::dom::object obj, std::string_view key) {
-  simdjson::dom::element value;
-  return obj.at_key(key).get(value) == simdjson::SUCCESS;
-}
-
-bool looks_like_mparticle(simdjson::dom::object obj) {
-  return has_array(obj, "events") &&
-         (has_key(obj, "mpid") || has_key(obj, "user_identities") || has_key(obj, "environment"));
-}
-
-bool has_segment_type(simdjson::dom::object obj) {
-  std::string_view type;
-  return obj.at_key("type").get(type) == simdjson::SUCCESS && segment_kind_from_type(type);
+// mParticle's markers count even when null (`"user_identities": null`).
+bool has_mparticle_marker(simdjson::dom::object obj) {
+  return obj.at_key("mpid").error() == simdjson::SUCCESS ||
+         obj.at_key("user_identities").error() == simdjson::SUCCESS ||
+         obj.at_key("environment").error() == simdjson::SUCCESS;
 }
 
 }  // namespace
@@ -46,15 +36,22 @@ std::optional<InputFormat> input_format_from(std::string_view name) {
 PayloadShape detect_shape(simdjson::dom::element root, InputFormat format) {
   simdjson::dom::object obj;
   if (root.get(obj) != simdjson::SUCCESS) return PayloadShape::kUnknown;
+  // One pass over the top-level members rather than an at_key() scan per rule.
+  enum : size_t { kEvents, kBatch, kType, kCount };
+  static constexpr std::array<std::string_view, kCount> kKeys = {"events", "batch", "type"};
+  FieldSet<kCount> fields;
+  fields.read(obj, kKeys);
+  const bool events = fields.is_array(kEvents);
+  const bool batch = fields.is_array(kBatch);
   switch (format) {
     case InputFormat::kMparticle:
-      return has_array(obj, "events") ? PayloadShape::kMparticleBatch : PayloadShape::kUnknown;
+      return events ? PayloadShape::kMparticleBatch : PayloadShape::kUnknown;
     case InputFormat::kSegment:
-      return has_array(obj, "batch") ? PayloadShape::kSegmentBatch : PayloadShape::kSegmentMessage;
+      return batch ? PayloadShape::kSegmentBatch : PayloadShape::kSegmentMessage;
     case InputFormat::kAuto:
-      if (looks_like_mparticle(obj)) return PayloadShape::kMparticleBatch;
-      if (has_array(obj, "batch")) return PayloadShape::kSegmentBatch;
-      if (has_segment_type(obj)) return PayloadShape::kSegmentMessage;
+      if (events && has_mparticle_marker(obj)) return PayloadShape::kMparticleBatch;
+      if (batch) return PayloadShape::kSegmentBatch;
+      if (segment_kind_from_type(fields.string(kType))) return PayloadShape::kSegmentMessage;
       return PayloadShape::kUnknown;
   }
   return PayloadShape::kUnknown;

@@ -13,8 +13,11 @@ std::optional<int64_t> lenient_int_field(simdjson::dom::object obj, std::string_
 }
 
 std::string_view id_field(simdjson::dom::object obj, std::string_view key, DecodedMessage& out) {
-  auto value = field(obj, key);
-  if (!value) return {};
+  return id_value(field(obj, key), out);
+}
+
+std::string_view id_value(std::optional<simdjson::dom::element> value, DecodedMessage& out) {
+  if (!value || value->is_null()) return {};
   std::string_view text;
   if (value->get(text) == simdjson::SUCCESS) return text;
   int64_t signed_id;

@@ -14,17 +14,29 @@ Error validation_error(Reason reason, std::string message) {
   return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
 }
 
+// The members of a Segment message the decoder reads, in one pass.
+enum Field : size_t {
+  kType, kUserId, kAnonymousId, kTimestamp, kOriginalTimestamp, kReceivedAt, kSentAt, kEvent,
+  kName, kCategory, kProperties, kTraits, kGroupId, kPreviousId, kContext, kIntegrations,
+  kMessageId, kFieldCount
+};
+constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
+    "type",       "userId", "anonymousId", "timestamp", "originalTimestamp", "receivedAt",
+    "sentAt",     "event",  "name",        "category",  "properties",        "traits",
+    "groupId",    "previousId", "context", "integrations", "messageId"};
+using SegmentFields = FieldSet<kFieldCount>;
+
 // Segment's own precedence: `timestamp` is when the event happened; the others
 // are fall-backs that real pipelines see when a client omits it. The first
 // field present decides; a present but unparsable one is bad_timestamp rather
 // than silently falling through to a less precise clock.
-constexpr std::string_view kTimestampFields[] = {"timestamp", "originalTimestamp", "receivedAt",
-                                                 "sentAt"};
+constexpr Field kTimestampFields[] = {kTimestamp, kOriginalTimestamp, kReceivedAt, kSentAt};
 
-std::optional<Error> read_timestamp(simdjson::dom::object message, int64_t& timestamp_ms) {
-  for (std::string_view key : kTimestampFields) {
-    auto value = field(message, key);
+std::optional<Error> read_timestamp(const SegmentFields& fields, int64_t& timestamp_ms) {
+  for (Field field : kTimestampFields) {
+    auto value = fields.get(field);
     if (!value) continue;
+    const std::string_view key = kFieldNames[field];
     std::string_view text;
     if (value->get(text) != simdjson::SUCCESS) {
       return validation_error(Reason::kBadTimestamp,
@@ -85,7 +97,9 @@ std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& 
 std::optional<Error> decode_segment_message(simdjson::dom::object message,
                                             const SegmentEnvelope& envelope,
                                             const Origin& origin, DecodedMessage& out) {
-  const std::string_view type = string_field(message, "type");
+  SegmentFields fields;
+  fields.read(message, kFieldNames);
+  const std::string_view type = fields.string(kType);
   const auto kind = segment_kind_from_type(type);
   if (!kind) {
     return validation_error(Reason::kUnsupportedType,
@@ -97,47 +111,47 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
   event.source_format = SourceFormat::kSegment;
   event.kind = *kind;
   event.origin = origin;
-  event.user_id = id_field(message, "userId", out);
-  event.anonymous_id = id_field(message, "anonymousId", out);
+  event.user_id = id_value(fields.get(kUserId), out);
+  event.anonymous_id = id_value(fields.get(kAnonymousId), out);
   if (event.user_id.empty() && event.anonymous_id.empty()) {
     return validation_error(Reason::kMissingIdentity, "neither userId nor anonymousId is set");
   }
-  if (auto error = read_timestamp(message, event.timestamp_ms)) return error;
+  if (auto error = read_timestamp(fields, event.timestamp_ms)) return error;
 
   switch (*kind) {
     case EventKind::kTrack:
-      event.name = string_field(message, "event");
+      event.name = fields.string(kEvent);
       if (event.name.empty()) {
         return validation_error(Reason::kMissingEventName, "track call without an event name");
       }
-      event.properties = object_field(message, "properties");
+      event.properties = fields.object(kProperties);
       break;
     case EventKind::kPage:
-      event.name = string_field(message, "name");
-      event.category = string_field(message, "category");
-      event.properties = object_field(message, "properties");
+      event.name = fields.string(kName);
+      event.category = fields.string(kCategory);
+      event.properties = fields.object(kProperties);
       break;
     case EventKind::kScreen:
-      event.name = string_field(message, "name");
-      event.properties = object_field(message, "properties");
+      event.name = fields.string(kName);
+      event.properties = fields.object(kProperties);
       break;
     case EventKind::kIdentify:
-      event.traits = object_field(message, "traits");
+      event.traits = fields.object(kTraits);
       break;
     case EventKind::kGroup:
-      event.group_id = id_field(message, "groupId", out);
-      event.traits = object_field(message, "traits");
+      event.group_id = id_value(fields.get(kGroupId), out);
+      event.traits = fields.object(kTraits);
       break;
     case EventKind::kAlias:
-      event.previous_id = id_field(message, "previousId", out);
+      event.previous_id = id_value(fields.get(kPreviousId), out);
       break;
     default:
       break;
   }
 
-  event.context = LayeredObject{object_field(message, "context"), envelope.context};
-  event.integrations = LayeredObject{object_field(message, "integrations"), envelope.integrations};
-  event.message_id = string_field(message, "messageId");
+  event.context = LayeredObject{fields.object(kContext), envelope.context};
+  event.integrations = LayeredObject{fields.object(kIntegrations), envelope.integrations};
+  event.message_id = fields.string(kMessageId);
   if (event.message_id.empty()) event.message_id = out.keep(model::synthesize_message_id(origin));
   out.events.push_back(event);
   return std::nullopt;
