@@ -1,0 +1,287 @@
+// The shared delivery engine against a scripted HTTP client and a manual
+// clock: batching, response classes, ordering. Deterministic: no sockets, no
+// sleeps (the same behaviours run over real HTTP in tests/integration/).
+#include "delivery/delivery_engine.h"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <functional>
+#include <map>
+
+#include "destinations/vidora/vidora_config.h"
+#include "destinations/vidora/vidora_request_builder.h"
+
+namespace cdp_relay::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FixedRandom final : public Random {
+ public:
+  double uniform() override { return 0.5; }
+};
+
+// Answers each request with whatever the test's responder says.
+class ScriptedHttp final : public HttpClient {
+ public:
+  using Responder = std::function<HttpResponse(const HttpRequest&)>;
+  explicit ScriptedHttp(Responder* responder, std::vector<HttpRequest>* log)
+      : responder_(responder), log_(log) {}
+  void start(uint64_t ticket, HttpRequest request) override {
+    log_->push_back(request);
+    pending_.emplace_back(ticket, (*responder_)(request));
+  }
+  void poll(std::chrono::milliseconds, std::vector<std::pair<uint64_t, HttpResponse>>& done) override {
+    for (auto& entry : pending_) done.push_back(std::move(entry));
+    pending_.clear();
+  }
+  size_t active() const override { return pending_.size(); }
+
+ private:
+  Responder* responder_;
+  std::vector<HttpRequest>* log_;
+  std::vector<std::pair<uint64_t, HttpResponse>> pending_;
+};
+
+HttpResponse status(int code, std::optional<std::string> retry_after = std::nullopt) {
+  HttpResponse response;
+  response.status = code;
+  response.retry_after = std::move(retry_after);
+  response.body = code >= 300 ? "{\"error\":\"nope\"}" : "{}";
+  return response;
+}
+
+class DeliveryEngineTest : public ::testing::Test {
+ protected:
+  void make_engine(size_t max_events = 500, int64_t linger_ms = 100) {
+    destinations::vidora::VidoraSettings vidora;
+    vidora.api_key = "k";
+    vidora.base_url = "http://127.0.0.1:1";
+    EngineSettings settings;
+    settings.destination = "vidora";
+    settings.batch.max_events = max_events;
+    settings.batch.max_bytes = 4096;
+    settings.batch.linger_ms = linger_ms;
+    settings.retry.initial_backoff_ms = 100;
+    settings.retry.max_backoff_ms = 1000;
+    settings.retry.max_retry_duration_s = 60;
+    settings.retry.auth_hold_ms = 5000;
+    settings.concurrency.initial = 4;
+    settings.concurrency.max = 4;
+    engine_ = std::make_unique<DeliveryEngine>(
+        settings, std::make_unique<destinations::vidora::VidoraRequestBuilder>(vidora),
+        std::make_unique<ScriptedHttp>(&responder_, &requests_), clock_, random_);
+  }
+
+  void submit(const std::string& user, const std::string& id, size_t padding = 0) {
+    DeliveryItem item;
+    item.user_key = user;
+    item.payload = "{\"id\":\"" + id + "\",\"pad\":\"" + std::string(padding, 'x') + "\"}";
+    engine_->submit(std::move(item));
+  }
+
+  // Polls, advancing the clock by `step` each time, until `outcomes_` holds
+  // `count` outcomes or `budget` polls have run.
+  void run_until(size_t count, std::chrono::milliseconds step = 10ms, int budget = 100000) {
+    for (int i = 0; i < budget && outcomes_.size() < count; ++i) {
+      engine_->poll(0ms, outcomes_);
+      clock_.advance(step);
+    }
+  }
+
+  std::map<std::string, const DeliveryOutcome*> by_id() const {
+    std::map<std::string, const DeliveryOutcome*> result;
+    for (const auto& outcome : outcomes_) {
+      const std::string& payload = outcome.item.payload;
+      const size_t start = payload.find("\"id\":\"") + 6;
+      result[payload.substr(start, payload.find('"', start) - start)] = &outcome;
+    }
+    return result;
+  }
+
+  ManualClock clock_;
+  FixedRandom random_;
+  ScriptedHttp::Responder responder_ = [](const HttpRequest&) { return status(200); };
+  std::vector<HttpRequest> requests_;
+  std::vector<DeliveryOutcome> outcomes_;
+  std::unique_ptr<DeliveryEngine> engine_;
+};
+
+TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
+  make_engine(500, 100);
+  submit("a", "a1");
+  submit("b", "b1");
+  submit("c", "c1");
+  engine_->poll(0ms, outcomes_);
+  EXPECT_TRUE(requests_.empty()) << "sent before linger_ms";
+  clock_.advance(100ms);
+  run_until(3);
+  ASSERT_EQ(requests_.size(), 1u);
+  EXPECT_EQ(requests_[0].method, "POST");
+  EXPECT_EQ(requests_[0].url, "http://127.0.0.1:1/v1/events?api_key=k");
+  EXPECT_EQ(requests_[0].body.rfind("{\"data\":[", 0), 0u);
+  ASSERT_EQ(outcomes_.size(), 3u);
+  for (const auto& outcome : outcomes_) EXPECT_TRUE(outcome.delivered);
+  EXPECT_EQ(engine_->items_in_engine(), 0u);
+}
+
+TEST_F(DeliveryEngineTest, FullBatchGoesWithoutWaitingForLinger) {
+  make_engine(2, 10000);
+  submit("a", "a1");
+  submit("b", "b1");
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(requests_.size(), 1u);
+}
+
+TEST_F(DeliveryEngineTest, ServerErrorIsRetriedAndLaterEventsOfTheUserWait) {
+  make_engine(500, 0);
+  int calls = 0;
+  responder_ = [&](const HttpRequest&) { return status(++calls == 1 ? 500 : 200); };
+  submit("a", "a1");
+  engine_->poll(0ms, outcomes_);  // a1 sent, answered 500
+  engine_->poll(0ms, outcomes_);
+  ASSERT_EQ(requests_.size(), 1u);
+  submit("a", "a2");  // must not overtake a1's retry
+  submit("b", "b1");  // another user flows freely
+  engine_->poll(0ms, outcomes_);
+  ASSERT_EQ(requests_.size(), 2u);
+  EXPECT_EQ(requests_[1].body.find("a2"), std::string::npos);
+  EXPECT_NE(requests_[1].body.find("b1"), std::string::npos);
+  run_until(3);
+  ASSERT_EQ(outcomes_.size(), 3u);
+  for (const auto& outcome : outcomes_) EXPECT_TRUE(outcome.delivered);
+  // a1 was delivered (on its retry) before a2 was ever sent.
+  const auto a1_request = std::find_if(requests_.begin() + 2, requests_.end(), [](auto& r) {
+    return r.body.find("a1") != std::string::npos;
+  });
+  const auto a2_request = std::find_if(requests_.begin(), requests_.end(), [](auto& r) {
+    return r.body.find("a2") != std::string::npos;
+  });
+  EXPECT_LT(a1_request - requests_.begin(), a2_request - requests_.begin());
+  EXPECT_EQ(engine_->stats().retries, 1u);
+}
+
+TEST_F(DeliveryEngineTest, RetryAfterIsHonoured) {
+  make_engine(500, 0);
+  int calls = 0;
+  responder_ = [&](const HttpRequest&) {
+    return ++calls == 1 ? status(429, std::string("2")) : status(200);
+  };
+  submit("a", "a1");
+  engine_->poll(0ms, outcomes_);
+  engine_->poll(0ms, outcomes_);
+  clock_.advance(1999ms);
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(requests_.size(), 1u) << "retried before Retry-After";
+  clock_.advance(1ms);
+  run_until(1);
+  EXPECT_EQ(requests_.size(), 2u);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_TRUE(outcomes_[0].delivered);
+}
+
+TEST_F(DeliveryEngineTest, BadRequestIsBisectedUntilOnlyTheBadEventIsDeadLettered) {
+  make_engine(500, 0);
+  responder_ = [](const HttpRequest& request) {
+    return status(request.body.find("\"bad\"") != std::string::npos ? 400 : 200);
+  };
+  for (int i = 0; i < 16; ++i) submit("u" + std::to_string(i), i == 11 ? "bad" : "e" + std::to_string(i));
+  run_until(16, 1ms);
+  ASSERT_EQ(outcomes_.size(), 16u);
+  const auto outcomes = by_id();
+  for (const auto& [id, outcome] : outcomes) {
+    if (id == "bad") {
+      EXPECT_FALSE(outcome->delivered);
+      EXPECT_EQ(outcome->error.reason, Reason::kRejectedByDestination);
+      EXPECT_EQ(outcome->error.stage, Stage::kDeliver);
+      EXPECT_EQ(outcome->error.http_status, 400);
+      EXPECT_NE(outcome->error.message.find("nope"), std::string::npos);  // trimmed body
+    } else {
+      EXPECT_TRUE(outcome->delivered) << id;
+    }
+  }
+  // log2(16) levels of halves: far fewer requests than one per event.
+  EXPECT_LE(requests_.size(), 10u);
+  EXPECT_GT(engine_->stats().splits, 0u);
+}
+
+TEST_F(DeliveryEngineTest, PayloadTooLargeSplitsAndASingleEventIsDeadLettered) {
+  make_engine(500, 0);
+  responder_ = [](const HttpRequest& request) {
+    return status(request.body.size() > 600 ? 413 : 200);
+  };
+  submit("a", "a1", 100);
+  submit("b", "b1", 100);
+  submit("c", "c1", 100);
+  submit("d", "huge", 700);
+  run_until(4, 1ms);
+  const auto outcomes = by_id();
+  ASSERT_EQ(outcomes.size(), 4u);
+  EXPECT_TRUE(outcomes.at("a1")->delivered);
+  EXPECT_TRUE(outcomes.at("c1")->delivered);
+  EXPECT_FALSE(outcomes.at("huge")->delivered);
+  EXPECT_EQ(outcomes.at("huge")->error.reason, Reason::kEventTooLarge);
+}
+
+TEST_F(DeliveryEngineTest, EventLargerThanAnyRequestIsDeadLetteredWithoutSending) {
+  make_engine(500, 0);
+  submit("a", "enormous", 5000);  // max_bytes is 4096
+  run_until(1);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_FALSE(outcomes_[0].delivered);
+  EXPECT_EQ(outcomes_[0].error.reason, Reason::kEventTooLarge);
+  EXPECT_TRUE(requests_.empty());
+}
+
+TEST_F(DeliveryEngineTest, UnauthorizedIsHeldNeverDeadLetteredAndResumes) {
+  make_engine(500, 0);
+  bool key_fixed = false;
+  responder_ = [&](const HttpRequest&) { return status(key_fixed ? 200 : 401); };
+  submit("a", "a1");
+  // Far past max_retry_duration_s (60 s): still held, never dead-lettered.
+  for (int i = 0; i < 40; ++i) {
+    engine_->poll(0ms, outcomes_);
+    clock_.advance(5000ms);
+  }
+  EXPECT_TRUE(outcomes_.empty());
+  EXPECT_TRUE(engine_->auth_failing());
+  EXPECT_GE(requests_.size(), 10u);
+  key_fixed = true;
+  run_until(1, 1000ms);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_TRUE(outcomes_[0].delivered);
+  EXPECT_FALSE(engine_->auth_failing());
+}
+
+TEST_F(DeliveryEngineTest, RetryingPastMaxRetryDurationDeadLettersWithTheLastStatus) {
+  make_engine(500, 0);
+  responder_ = [](const HttpRequest&) { return status(503); };
+  submit("a", "a1");
+  run_until(1, 500ms);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  const DeliveryOutcome& outcome = outcomes_[0];
+  EXPECT_FALSE(outcome.delivered);
+  EXPECT_EQ(outcome.error.reason, Reason::kRetriesExhausted);
+  EXPECT_EQ(outcome.error.http_status, 503);
+  EXPECT_GT(outcome.error.attempts, 1);
+  EXPECT_GE(outcome.last_attempt_ms - outcome.first_attempt_ms, 60000);
+}
+
+TEST_F(DeliveryEngineTest, OtherClientErrorsAreDeadLetteredAtOnce) {
+  make_engine(500, 0);
+  responder_ = [](const HttpRequest&) { return status(404); };
+  submit("a", "a1");
+  submit("b", "b1");
+  run_until(2);
+  ASSERT_EQ(outcomes_.size(), 2u);
+  for (const auto& outcome : outcomes_) {
+    EXPECT_FALSE(outcome.delivered);
+    EXPECT_EQ(outcome.error.reason, Reason::kClientError);
+    EXPECT_EQ(outcome.error.attempts, 1);
+  }
+  EXPECT_EQ(requests_.size(), 1u);
+}
+
+}  // namespace
+}  // namespace cdp_relay::delivery

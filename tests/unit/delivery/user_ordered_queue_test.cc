@@ -1,0 +1,98 @@
+// The per-user ordering rule of the delivery engine (DESIGN.md §5).
+#include "delivery/user_ordered_queue.h"
+
+#include <gtest/gtest.h>
+
+namespace cdp_relay::delivery {
+namespace {
+
+using namespace std::chrono_literals;
+using time_point = UserOrderedQueue::time_point;
+
+DeliveryItem item(const std::string& user, const std::string& payload) {
+  DeliveryItem result;
+  result.user_key = user;
+  result.payload = payload;
+  return result;
+}
+
+size_t no_framing(size_t) { return 0; }
+
+std::vector<std::string> payloads(const std::vector<DeliveryItem>& batch) {
+  std::vector<std::string> result;
+  for (const auto& i : batch) result.push_back(i.payload);
+  return result;
+}
+
+TEST(UserOrderedQueueTest, BatchesReadyUsersInArrivalOrder) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  queue.push(item("a", "a1"), now);
+  queue.push(item("b", "b1"), now);
+  queue.push(item("a", "a2"), now);
+  EXPECT_EQ(queue.ready_items(), 3u);
+  std::vector<DeliveryItem> batch;
+  queue.take_batch(10, 1 << 20, no_framing, batch);
+  // A user's items stay together and in order.
+  EXPECT_EQ(payloads(batch), (std::vector<std::string>{"a1", "a2", "b1"}));
+  EXPECT_EQ(queue.ready_items(), 0u);
+}
+
+TEST(UserOrderedQueueTest, BusyUserWaitsUntilItsBatchResolves) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  queue.push(item("a", "a1"), now);
+  std::vector<DeliveryItem> first;
+  queue.take_batch(10, 1 << 20, no_framing, first);
+  ASSERT_EQ(first.size(), 1u);
+
+  // a2 arrives while a1 is in flight: it must not overtake a1's retries.
+  queue.push(item("a", "a2"), now);
+  queue.push(item("b", "b1"), now);
+  std::vector<DeliveryItem> second;
+  queue.take_batch(10, 1 << 20, no_framing, second);
+  EXPECT_EQ(payloads(second), (std::vector<std::string>{"b1"}));
+  EXPECT_EQ(queue.ready_items(), 0u);
+  EXPECT_EQ(queue.queued_items(), 1u);
+
+  queue.release("a", now + 5ms);  // a1 resolved
+  EXPECT_EQ(queue.ready_items(), 1u);
+  EXPECT_EQ(queue.oldest_ready(), now + 5ms);
+  std::vector<DeliveryItem> third;
+  queue.take_batch(10, 1 << 20, no_framing, third);
+  EXPECT_EQ(payloads(third), (std::vector<std::string>{"a2"}));
+}
+
+TEST(UserOrderedQueueTest, RespectsEventAndByteBoundsAndKeepsTheRestReady) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  for (int i = 0; i < 5; ++i) queue.push(item("u" + std::to_string(i), "xxxx"), now);
+  std::vector<DeliveryItem> batch;
+  queue.take_batch(3, 1 << 20, no_framing, batch);
+  EXPECT_EQ(batch.size(), 3u);
+  EXPECT_EQ(queue.ready_items(), 2u);
+
+  std::vector<DeliveryItem> by_bytes;
+  queue.take_batch(10, 6, no_framing, by_bytes);  // 4 bytes fit, 8 do not
+  EXPECT_EQ(by_bytes.size(), 1u);
+  EXPECT_EQ(queue.ready_items(), 1u);
+  EXPECT_EQ(queue.ready_bytes(), 4u);
+}
+
+TEST(UserOrderedQueueTest, AUserWhoseFirstItemDoesNotFitStaysReady) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  queue.push(item("a", "aaaa"), now);
+  queue.push(item("b", "bbbbbbbbbb"), now);
+  std::vector<DeliveryItem> batch;
+  queue.take_batch(10, 8, no_framing, batch);
+  EXPECT_EQ(payloads(batch), (std::vector<std::string>{"aaaa"}));
+  // b is not busy (nothing of it was taken), so it is still first in line.
+  EXPECT_EQ(queue.ready_items(), 1u);
+  std::vector<DeliveryItem> next;
+  queue.take_batch(10, 100, no_framing, next);
+  EXPECT_EQ(payloads(next), (std::vector<std::string>{"bbbbbbbbbb"}));
+}
+
+}  // namespace
+}  // namespace cdp_relay::delivery

@@ -1,0 +1,118 @@
+// The contiguous watermark: the heart of at-least-once (DESIGN.md §5).
+#include "source/offset_watermark.h"
+
+#include <gtest/gtest.h>
+
+namespace cdp_relay::source {
+namespace {
+
+// Tracks `offset` with `outputs` registered outputs, sealed.
+void consume(PartitionTracker& tracker, int64_t offset, int outputs) {
+  tracker.track(offset);
+  for (int i = 0; i < outputs; ++i) tracker.add_output(offset);
+  tracker.seal(offset);
+}
+
+TEST(OffsetWatermarkTest, NothingIsCommittableBeforeAnyMessageResolves) {
+  PartitionTracker tracker("t", 0);
+  EXPECT_FALSE(tracker.committable());
+  consume(tracker, 10, 1);
+  EXPECT_FALSE(tracker.committable());
+  EXPECT_FALSE(tracker.has_new_committable());
+}
+
+TEST(OffsetWatermarkTest, NeverPassesAnUnresolvedOffset) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 10, 1);
+  consume(tracker, 11, 1);
+  consume(tracker, 12, 1);
+  tracker.resolve_output(11);
+  tracker.resolve_output(12);
+  EXPECT_FALSE(tracker.committable()) << "10 is unresolved";
+  tracker.resolve_output(10);
+  EXPECT_EQ(tracker.committable(), 13);
+  EXPECT_EQ(tracker.inflight_messages(), 0u);
+}
+
+TEST(OffsetWatermarkTest, AMessageResolvesOnlyWhenAllItsOutputsDo) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 3);  // e.g. vidora, a DLQ record, normalized
+  tracker.resolve_output(0);
+  tracker.resolve_output(0);
+  EXPECT_FALSE(tracker.committable());
+  tracker.resolve_output(0);
+  EXPECT_EQ(tracker.committable(), 1);
+}
+
+TEST(OffsetWatermarkTest, AnUnsealedMessageHoldsTheWatermarkEvenAtZeroPending) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 0);  // no outputs at all (everything filtered): resolves at once
+  EXPECT_EQ(tracker.committable(), 1);
+  tracker.track(1);
+  tracker.add_output(1);
+  tracker.resolve_output(1);  // its first output resolved before the second is registered
+  EXPECT_EQ(tracker.committable(), 1) << "not sealed yet";
+  tracker.add_output(1);
+  tracker.seal(1);
+  EXPECT_EQ(tracker.committable(), 1);
+  tracker.resolve_output(1);
+  EXPECT_EQ(tracker.committable(), 2);
+}
+
+TEST(OffsetWatermarkTest, GapsInOffsetsAreSkipped) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 5, 1);
+  consume(tracker, 9, 1);  // 6-8 compacted away
+  tracker.resolve_output(5);
+  EXPECT_EQ(tracker.committable(), 9);
+  tracker.resolve_output(9);
+  EXPECT_EQ(tracker.committable(), 10);
+}
+
+TEST(OffsetWatermarkTest, DuplicateOrUnknownCompletionsAreIgnored) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 1);
+  consume(tracker, 1, 1);
+  tracker.resolve_output(0);
+  tracker.resolve_output(0);   // duplicate: must not resolve offset 1's output
+  tracker.resolve_output(42);  // never tracked
+  EXPECT_EQ(tracker.committable(), 1);
+  EXPECT_EQ(tracker.inflight_messages(), 1u);
+}
+
+TEST(OffsetWatermarkTest, StoredMarkTracksNewCommittableOffsets) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 1);
+  tracker.resolve_output(0);
+  ASSERT_TRUE(tracker.has_new_committable());
+  tracker.mark_stored(*tracker.committable());
+  EXPECT_FALSE(tracker.has_new_committable());
+  consume(tracker, 1, 1);
+  EXPECT_FALSE(tracker.has_new_committable());
+  tracker.resolve_output(1);
+  EXPECT_TRUE(tracker.has_new_committable());
+}
+
+TEST(OffsetWatermarkTest, InflightBytesCountKeptKeysAndValues) {
+  PartitionTracker tracker("t", 0);
+  InflightMessage& message = tracker.track(0);
+  message.key = "user-1";
+  message.value = std::string(100, 'x');
+  tracker.add_output(0);
+  tracker.seal(0);
+  EXPECT_EQ(tracker.inflight_bytes(), 106u);
+  tracker.resolve_output(0);
+  EXPECT_EQ(tracker.inflight_bytes(), 0u);
+}
+
+TEST(OffsetWatermarkTest, RevokeIsSticky) {
+  PartitionTracker tracker("t", 3);
+  EXPECT_FALSE(tracker.revoked());
+  tracker.revoke();
+  EXPECT_TRUE(tracker.revoked());
+  EXPECT_EQ(tracker.partition(), 3);
+  EXPECT_EQ(tracker.topic(), "t");
+}
+
+}  // namespace
+}  // namespace cdp_relay::source
