@@ -163,14 +163,4 @@ void VidoraEncoder::encode_user_identities(simdjson::dom::element identities) {
   if (identities.get(map) == simdjson::SUCCESS) writer_.custom_members("user_identities", map);
 }
 
-void VidoraEncoder::append_request_body(std::string& out,
-                                        const std::vector<std::string_view>& events) {
-  out.append("{\"data\":[");
-  for (size_t i = 0; i < events.size(); ++i) {
-    if (i != 0) out.push_back(',');
-    out.append(events[i]);
-  }
-  out.append("]}");
-}
-
 }  // namespace cdp_relay::destinations::vidora

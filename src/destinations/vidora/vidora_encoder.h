@@ -29,7 +29,28 @@ class VidoraEncoder {
   void encode(const CanonicalEvent& event, std::string_view type, std::string& out);
 
   // The request body around already encoded events: {"data":[e1,e2,...]}.
-  static void append_request_body(std::string& out, const std::vector<std::string_view>& events);
+  // `payload_of(element)` gives an element's encoded event.
+  template <typename Range, typename PayloadOf>
+  static void append_request_body(std::string& out, const Range& events, PayloadOf payload_of) {
+    out.append(kBodyPrefix);
+    bool first = true;
+    for (const auto& event : events) {
+      if (!first) out.push_back(',');
+      first = false;
+      out.append(payload_of(event));
+    }
+    out.append(kBodySuffix);
+  }
+  static void append_request_body(std::string& out, const std::vector<std::string_view>& events) {
+    append_request_body(out, events, [](std::string_view event) { return event; });
+  }
+  // Bytes the body adds around `events` encoded events.
+  static size_t request_framing_bytes(size_t events) {
+    return kBodyPrefix.size() + kBodySuffix.size() + (events > 0 ? events - 1 : 0);
+  }
+
+  static constexpr std::string_view kBodyPrefix = "{\"data\":[";
+  static constexpr std::string_view kBodySuffix = "]}";
 
  private:
   void encode_segment_fields(const CanonicalEvent& event);

@@ -1,19 +1,16 @@
 #include "destinations/vidora/vidora_request_builder.h"
 
 #include "delivery/url.h"
+#include "destinations/vidora/vidora_encoder.h"
 
 namespace cdp_relay::destinations::vidora {
-namespace {
-constexpr std::string_view kBodyPrefix = "{\"data\":[";
-constexpr std::string_view kBodySuffix = "]}";
-}  // namespace
 
 VidoraRequestBuilder::VidoraRequestBuilder(const VidoraSettings& settings)
     : url_(settings.base_url + settings.path + "?api_key=" + delivery::url_escape(settings.api_key)) {
 }
 
 size_t VidoraRequestBuilder::framing_bytes(size_t events) const {
-  return kBodyPrefix.size() + kBodySuffix.size() + (events > 0 ? events - 1 : 0);
+  return VidoraEncoder::request_framing_bytes(events);
 }
 
 delivery::HttpRequest VidoraRequestBuilder::build(
@@ -25,12 +22,10 @@ delivery::HttpRequest VidoraRequestBuilder::build(
   size_t size = framing_bytes(batch.size());
   for (const auto& item : batch) size += item.payload.size();
   request.body.reserve(size);
-  request.body.append(kBodyPrefix);
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (i != 0) request.body.push_back(',');
-    request.body.append(batch[i].payload);
-  }
-  request.body.append(kBodySuffix);
+  VidoraEncoder::append_request_body(
+      request.body, batch, [](const delivery::DeliveryItem& item) -> const std::string& {
+        return item.payload;
+      });
   return request;
 }
 
