@@ -2,16 +2,69 @@
 // A destination maps and encodes; it never batches, retries or sends.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "cdp_relay/event.h"
+#include "route/route_decision.h"
 
 namespace cdp_relay::route {
 
-enum class EncodeVerdict : uint8_t {
-  kEncoded,  // the event's wire form was appended
-  kSkipped,  // the destination does not take this kind of event (e.g. alias)
+// One wire event: buffer[offset, offset+length) of its destination's output;
+// `event_index` points into the decoded message's events.
+struct EncodedSlice {
+  uint32_t event_index = 0;
+  uint32_t offset = 0;
+  uint32_t length = 0;
+};
+
+// A destination's output for one Kafka message.
+struct DestinationOutput {
+  std::string buffer;
+  std::vector<EncodedSlice> events;
+  uint32_t skipped = 0;   // the destination's mapping takes no such event (alias, ...)
+  uint32_t filtered = 0;  // routing kept them away (integrations, rules, consent)
+  std::array<uint32_t, kRouteDecisionCount> decisions{};  // canonical events per decision
+
+  std::string_view bytes(const EncodedSlice& slice) const {
+    return std::string_view(buffer).substr(slice.offset, slice.length);
+  }
+  void clear() {
+    buffer.clear();
+    events.clear();
+    skipped = 0;
+    filtered = 0;
+    decisions.fill(0);
+  }
+};
+
+// Where an encoder writes the wire events of one canonical event: usually one
+// (a Vidora event), sometimes several (Spideo: one request per interaction or
+// audience), or none.
+class WireEvents {
+ public:
+  WireEvents(DestinationOutput& output, uint32_t event_index)
+      : output_(output), event_index_(event_index), start_(output.buffer.size()) {}
+
+  std::string& buffer() { return output_.buffer; }
+  // Everything appended since the previous end_event() is one wire event.
+  void end_event() {
+    const size_t end = output_.buffer.size();
+    output_.events.push_back(EncodedSlice{event_index_, static_cast<uint32_t>(start_),
+                                          static_cast<uint32_t>(end - start_)});
+    start_ = end;
+    ++count_;
+  }
+  size_t count() const { return count_; }
+
+ private:
+  DestinationOutput& output_;
+  uint32_t event_index_;
+  size_t start_;
+  size_t count_ = 0;
 };
 
 class EventEncoder {
@@ -19,12 +72,12 @@ class EventEncoder {
   virtual ~EventEncoder() = default;
   // The destination's name in config, metrics and DLQ headers: "vidora".
   virtual std::string_view destination() const = 0;
-  // Its key in Segment's `integrations` object: "Vidora".
+  // Its key in Segment's `integrations` object ("Vidora"); empty when the
+  // integrations object does not apply (the normalized topic).
   virtual std::string_view integration_name() const = 0;
-  // Whether Segment's `integrations` object can keep events away from it.
-  virtual bool honours_integrations() const { return true; }
-  // Appends the wire form of `event` to `out`, or appends nothing and skips.
-  virtual EncodeVerdict encode(const CanonicalEvent& event, std::string& out) = 0;
+  // Writes the event's wire events to `out`. Returns kRouted when it wrote at
+  // least one, else the mapping's reason for skipping (kUnsupportedKind, ...).
+  virtual RouteDecision encode(const CanonicalEvent& event, WireEvents& out) = 0;
 };
 
 }  // namespace cdp_relay::route

@@ -13,45 +13,36 @@
 
 #include "decode/decoder.h"
 #include "route/event_encoder.h"
+#include "route/route_config.h"
 
 namespace cdp_relay::route {
 
-// One encoded event: its bytes are buffer[offset, offset+length) of the
-// destination's output; `event_index` points into decoded.events.
-struct EncodedSlice {
-  uint32_t event_index = 0;
-  uint32_t offset = 0;
-  uint32_t length = 0;
-};
-
-struct DestinationOutput {
-  std::string buffer;
-  std::vector<EncodedSlice> events;
-  uint32_t skipped = 0;   // the destination does not take the kind (alias)
-  uint32_t filtered = 0;  // kept away by the integrations object
-
-  std::string_view bytes(const EncodedSlice& slice) const {
-    return std::string_view(buffer).substr(slice.offset, slice.length);
-  }
-};
-
 struct TransformResult {
   decode::DecodedMessage decoded;
-  std::vector<DestinationOutput> outputs;  // parallel to the stage's encoders
+  std::vector<DestinationOutput> outputs;  // parallel to the stage's destinations
+};
+
+// A destination of the transform stage: its encoder and its routing rules.
+struct RoutedEncoder {
+  std::unique_ptr<EventEncoder> encoder;
+  RoutingRules rules;
 };
 
 class TransformStage {
  public:
+  TransformStage(decode::DecodeLimits limits, std::vector<RoutedEncoder> destinations);
+  // Destinations without routing rules (integrations object only).
   TransformStage(decode::DecodeLimits limits, std::vector<std::unique_ptr<EventEncoder>> encoders);
 
   void process(std::string_view bytes, decode::InputFormat format, const Origin& origin,
                TransformResult& result);
 
-  const std::vector<std::unique_ptr<EventEncoder>>& encoders() const { return encoders_; }
+  size_t destination_count() const { return destinations_.size(); }
+  const EventEncoder& encoder(size_t i) const { return *destinations_[i].encoder; }
 
  private:
   decode::Decoder decoder_;
-  std::vector<std::unique_ptr<EventEncoder>> encoders_;
+  std::vector<RoutedEncoder> destinations_;
 };
 
 }  // namespace cdp_relay::route

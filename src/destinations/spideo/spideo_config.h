@@ -6,6 +6,7 @@
 #include <string>
 
 #include "delivery/delivery_config.h"
+#include "route/route_config.h"
 #include "util/config_errors.h"
 
 namespace cdp_relay::destinations::spideo {
@@ -26,10 +27,18 @@ struct SpideoSettings {
       {"Product Clicked", "click"},        {"Promotion Clicked", "click"},
       {"Order Completed", "buy"},
   };
+  // Optional: an identify whose trait is a boolean Engage audience
+  // (snake_case name, true/false) becomes a user-property update request.
+  struct Audiences {
+    bool enabled = false;  // default off
+    std::string url_template = "https://{client}.spideo.tv/api/users/{user}/properties/{property}";
+    std::string method = "PUT";
+  } audiences;
   delivery::RetrySettings retry;
   delivery::ConcurrencySettings concurrency;
   double rate_limit_per_s = 0;
   bool tls_verify = true;
+  route::RoutingRules routing;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     if (!enabled) return;
@@ -39,6 +48,17 @@ struct SpideoSettings {
                  path + ".url_template", "must start with http:// or https://");
     errors.check(method == "PUT" || method == "POST" || method == "PATCH", path + ".method",
                  "must be one of PUT, POST, PATCH");
+    errors.check(!interactions.empty(), path + ".interactions", "must map at least one event");
+    errors.check(audiences.url_template.starts_with("http://") ||
+                     audiences.url_template.starts_with("https://"),
+                 path + ".audiences.url_template", "must start with http:// or https://");
+    errors.check(audiences.method == "PUT" || audiences.method == "POST" ||
+                     audiences.method == "PATCH",
+                 path + ".audiences.method", "must be one of PUT, POST, PATCH");
+    retry.validate(path + ".retry", errors);
+    concurrency.validate(path + ".concurrency", errors);
+    errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+    routing.validate(path + ".routing", errors);
   }
 };
 

@@ -1,0 +1,27 @@
+// Spideo's part of delivery: one request per wire event (an interaction or an
+// audience update), the api key added as the `apikey` query parameter, and the
+// shared status table (DESIGN.md §3 applies to Spideo too).
+#pragma once
+
+#include <string>
+
+#include "delivery/request_builder.h"
+#include "destinations/spideo/spideo_config.h"
+
+namespace cdp_relay::destinations::spideo {
+
+class SpideoRequestBuilder final : public delivery::RequestBuilder {
+ public:
+  explicit SpideoRequestBuilder(const SpideoSettings& settings);
+
+  // REQUIRES: exactly one item (the engine runs Spideo with max_events 1).
+  delivery::HttpRequest build(const std::vector<delivery::DeliveryItem>& batch) const override;
+  size_t framing_bytes(size_t) const override { return 0; }
+  const delivery::StatusClassifier& classifier() const override { return classifier_; }
+
+ private:
+  std::string escaped_api_key_;  // secret: never logged
+  delivery::StatusClassifier classifier_;
+};
+
+}  // namespace cdp_relay::destinations::spideo
