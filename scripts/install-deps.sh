@@ -13,7 +13,8 @@ build_pkgs=(
 )
 test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 curl unzip nodejs npm prometheus
+  python3 curl unzip nodejs npm prometheus docker-compose
+  clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes (scripts/fuzz.sh)
 )
 
 case "$profile" in

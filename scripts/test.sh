@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh test
+bash scripts/install-helm.sh >/dev/null   # helm 3.17 into .tools/helm (tests/deploy)
 bash scripts/build.sh -DCDP_RELAY_BUILD_TESTS=ON
 # Unit tests in parallel; integration tests (real sockets, mock Kafka
 # clusters, child processes) one at a time so they do not starve each other

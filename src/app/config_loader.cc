@@ -55,6 +55,11 @@ std::string substitute_env(const std::string& raw, const std::string& path, Load
   return out;
 }
 
+// A mapping key that is null, a sequence or a mapping (`~: 1`, `[a]: 1`,
+// `{}: 1`): YAML allows it, no config key is one, and Node::as<std::string>()
+// throws on it, which once took check-config down (fuzz: config_loader_fuzz).
+constexpr const char* kNonScalarKey = "has a key that is not a string";
+
 // One YAML mapping being read into a struct. Each read marks its key as known;
 // finish() reports the keys nobody asked for, like Vector's deny_unknown_fields.
 class Section {
@@ -148,13 +153,37 @@ class Section {
     }
     out.clear();
     for (const auto& entry : value) {
-      const std::string name = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        ctx_.errors.add(child_path(key), kNonScalarKey);
+        continue;
+      }
+      const std::string name = entry.first.Scalar();
       const std::string entry_path = child_path(key) + "." + name;
       if (!entry.second.IsScalar()) {
         ctx_.errors.add(entry_path, "must be a scalar value");
         continue;
       }
       out[name] = substitute_env(entry.second.Scalar(), entry_path, ctx_);
+    }
+  }
+
+  // A list of scalars (GDPR purposes).
+  void read(std::string_view key, std::vector<std::string>& out) {
+    known_.insert(std::string(key));
+    YAML::Node value = node_[std::string(key)];
+    if (!value || value.IsNull()) return;
+    if (!value.IsSequence()) {
+      ctx_.errors.add(child_path(key), "must be a list");
+      return;
+    }
+    out.clear();
+    for (size_t i = 0; i < value.size(); ++i) {
+      const std::string item_path = child_path(key) + "[" + std::to_string(i) + "]";
+      if (!value[i].IsScalar()) {
+        ctx_.errors.add(item_path, "must be a scalar value");
+        continue;
+      }
+      out.push_back(substitute_env(value[i].Scalar(), item_path, ctx_));
     }
   }
 
@@ -177,7 +206,11 @@ class Section {
 
   void finish() {
     for (const auto& entry : node_) {
-      const std::string key = entry.first.as<std::string>();
+      if (!entry.first.IsScalar()) {
+        ctx_.errors.add(path_.empty() ? "(yaml)" : path_, kNonScalarKey);
+        continue;
+      }
+      const std::string key = entry.first.Scalar();
       if (!known_.count(key)) ctx_.errors.add(child_path(key), "unknown key");
     }
   }
@@ -218,6 +251,42 @@ void read_concurrency(Section& parent, delivery::ConcurrencySettings& concurrenc
   section->finish();
 }
 
+void read_rules(Section& routing, std::string_view key, std::vector<route::RouteRule>& rules) {
+  YAML::Node list = routing.raw(key);
+  if (!list || list.IsNull()) return;
+  const std::string path = routing.child_path(key);
+  if (!list.IsSequence()) {
+    routing.ctx().errors.add(path, "must be a list of {kind, event}");
+    return;
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string item_path = path + "[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      routing.ctx().errors.add(item_path, "must be a mapping with kind and/or event");
+      continue;
+    }
+    Section item(list[i], item_path, routing.ctx());
+    route::RouteRule rule;
+    item.read("kind", rule.kind);
+    item.read("event", rule.event);
+    item.finish();
+    rules.push_back(std::move(rule));
+  }
+}
+
+void read_routing(Section& parent, route::RoutingRules& rules) {
+  auto section = parent.section("routing");
+  if (!section) return;
+  read_rules(*section, "include", rules.include);
+  read_rules(*section, "exclude", rules.exclude);
+  if (auto consent = section->section("consent")) {
+    consent->read("block_ccpa_opt_out", rules.consent.block_ccpa_opt_out);
+    consent->read("required_gdpr_purposes", rules.consent.required_gdpr_purposes);
+    consent->finish();
+  }
+  section->finish();
+}
+
 void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora) {
   section.read("enabled", vidora.enabled);
   section.read("api_key", vidora.api_key);
@@ -237,6 +306,7 @@ void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora)
   section.read("rate_limit_per_s", vidora.rate_limit_per_s);
   section.read("personal_data_filtering", vidora.personal_data_filtering);
   section.read("tls_verify", vidora.tls_verify);
+  read_routing(section, vidora.routing);
   section.finish();
 }
 
@@ -251,6 +321,13 @@ void read_spideo(Section& section, destinations::spideo::SpideoSettings& spideo)
   read_concurrency(section, spideo.concurrency);
   section.read("rate_limit_per_s", spideo.rate_limit_per_s);
   section.read("tls_verify", spideo.tls_verify);
+  read_routing(section, spideo.routing);
+  if (auto audiences = section.section("audiences")) {
+    audiences->read("enabled", spideo.audiences.enabled);
+    audiences->read("url_template", spideo.audiences.url_template);
+    audiences->read("method", spideo.audiences.method);
+    audiences->finish();
+  }
   section.finish();
 }
 
@@ -295,6 +372,7 @@ void read_root(Section& root, RelayConfig& config) {
     limits->read("max_message_bytes", config.limits.max_message_bytes);
     limits->read("max_depth", config.limits.max_depth);
     limits->read("max_batch_items", config.limits.max_batch_items);
+    limits->read("max_string_bytes", config.limits.max_string_bytes);
     limits->finish();
   }
   if (auto dead_letter = root.section("dead_letter")) {
@@ -320,9 +398,17 @@ void read_root(Section& root, RelayConfig& config) {
   }
   if (auto admin = root.section("admin")) {
     admin->read("listen", config.admin.listen);
+    admin->read("max_circuit_open_s", config.admin.max_circuit_open_s);
     admin->finish();
   }
   root.read("shutdown_grace_s", config.shutdown_grace_s);
+  if (auto level = root.scalar("log_level")) {
+    if (auto parsed = obs::log_level_from(*level)) {
+      config.log_level = *parsed;
+    } else {
+      root.ctx().errors.add("log_level", "must be one of debug, info, warn, error");
+    }
+  }
   root.finish();
 }
 
@@ -339,6 +425,7 @@ util::ConfigErrors RelayConfig::validate() const {
   errors.check(limits.max_depth >= 1 && limits.max_depth <= 1024, "limits.max_depth",
                "must be between 1 and 1024");
   errors.check(limits.max_batch_items > 0, "limits.max_batch_items", "must be > 0");
+  errors.check(limits.max_string_bytes > 0, "limits.max_string_bytes", "must be > 0");
   dead_letter.validate("dead_letter", errors);
   normalized.validate("normalized", errors);
   vidora.validate("destinations.vidora", errors);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace cdp_relay::app {
 
@@ -15,6 +16,9 @@ struct DemoOptions {
   int partitions = 6;
   double malformed_ratio = 0.01;
   bool quiet = false;        // no progress line (tests)
+  // When set, the admin server's /metrics is fetched over HTTP once every
+  // event is accounted for (before shutdown) and written here (scripts/check-exposition.sh feeds it to promtool).
+  std::string metrics_file;
 };
 
 // Returns 0 when the run reconciled, 1 otherwise.

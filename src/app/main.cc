@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
       "Read JSON lines on stdin, print the destination's events on stdout, one per line; "
       "rejections go to stderr as {\"error\":{...}} lines");
   transform->add_option("--destination", transform_options.destination, "Destination to map for")
-      ->check(CLI::IsMember({"vidora"}))
+      ->check(CLI::IsMember({"vidora", "spideo"}))
       ->default_val("vidora");
   transform->add_option("--format", format_name, "Input format: auto, segment or mparticle")
       ->check(CLI::IsMember({"auto", "segment", "mparticle"}))
@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
       ->default_val(6)
       ->check(CLI::Range(1, 64));
   demo->add_flag("--quiet", demo_options.quiet, "No progress line");
+  demo->add_option("--metrics-file", demo_options.metrics_file,
+                   "At the end, fetch the admin server's /metrics and write it to this file");
   cdp_relay::app::EmulateCommand emulate(app);
 
   try {
@@ -104,8 +106,8 @@ int main(int argc, char** argv) {
     if (!config_file.empty()) {
       LoadedConfig loaded = cdp_relay::app::load_config_file(
           config_file, cdp_relay::app::process_environment());
-      // The transform needs only destination settings: Kafka-side errors
-      // (no sources, no DLQ topic) do not stop it, anything else does.
+      // Only destination settings matter here, but a config that `run`
+      // would reject is rejected here too: one notion of a valid file.
       if (!loaded.errors.empty()) {
         print_config_errors(loaded, config_file);
         return kExitUsage;

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "obs/log.h"
+
 namespace cdp_relay::app {
 namespace {
 
@@ -18,20 +20,47 @@ std::string_view payload_of(const rd_kafka_message_t& message) {
 
 PipelineLoop::PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
                            std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
-                           Clock& clock)
+                           Clock& clock, LoopObservability observability)
     : config_(config),
       transform_(transform),
       routes_(std::move(routes)),
       dead_letters_(dead_letters),
       clock_(clock),
+      obs_(observability),
       item_decoder_(config.limits) {
-  for (const auto& source : config.sources) formats_[source.topic] = source.format;
+  for (const auto& source : config.sources) {
+    SourceTopicState& state = topics_[source.topic];
+    state.format = source.format;
+    if (obs_.source != nullptr) state.metrics = obs_.source->topic(source.topic);
+  }
+}
+
+decode::InputFormat PipelineLoop::format_of(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? decode::InputFormat::kAuto : it->second.format;
+}
+
+void PipelineLoop::publish_health() {
+  if (obs_.health == nullptr) return;
+  obs_.health->heartbeat(clock_.now());
+  for (const auto& route : routes_) {
+    if (route.health == nullptr || route.engine == nullptr) continue;
+    route.health->circuit_open_ms.store(route.engine->circuit_open_for().count(),
+                                        std::memory_order_release);
+    route.health->auth_failing.store(route.engine->auth_failing(), std::memory_order_release);
+  }
 }
 
 void PipelineLoop::on_assigned(const std::vector<source::TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     auto& tracker = trackers_[{tp.topic, tp.partition}];
     if (!tracker) tracker = std::make_shared<source::PartitionTracker>(tp.topic, tp.partition);
+  }
+  // An assignment, even an empty one (more members than partitions), means
+  // the consumer is in the group: ready to take work.
+  if (obs_.health != nullptr) {
+    obs_.health->set_in_group(true);
+    obs_.health->set_assigned_partitions(static_cast<int64_t>(trackers_.size()));
   }
 }
 
@@ -63,6 +92,12 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
     tracker->revoke();
     trackers_.erase({tracker->topic(), tracker->partition()});
   }
+  if (obs_.health != nullptr) {
+    // A lost assignment means the group moved on without us: not in it until
+    // the next assignment.
+    if (lost) obs_.health->set_in_group(false);
+    obs_.health->set_assigned_partitions(static_cast<int64_t>(trackers_.size()));
+  }
 }
 
 void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
@@ -87,6 +122,9 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
   const std::shared_ptr<source::PartitionTracker>& tracker = it->second;
   if (tracker->find(message.offset) != nullptr) return;  // already in flight (re-fetch)
   ++counters_.messages_consumed;
+  const auto topic_it = topics_.find(topic);
+  const obs::TopicMetrics* topic_metrics =
+      topic_it == topics_.end() ? nullptr : &topic_it->second.metrics;
 
   source::InflightMessage& inflight = tracker->track(message.offset);
   const std::string_view value = payload_of(message);
@@ -103,11 +141,15 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
   origin.partition = message.partition;
   origin.offset = message.offset;
   origin.kafka_timestamp_ms = inflight.kafka_timestamp_ms;
-  const auto format_it = formats_.find(topic);
-  const auto format =
-      format_it == formats_.end() ? decode::InputFormat::kAuto : format_it->second;
+  const auto format = topic_it == topics_.end() ? decode::InputFormat::kAuto : topic_it->second.format;
   transform_.process(value, format, origin, result_);
   counters_.events_decoded += result_.decoded.events.size();
+  if (topic_metrics != nullptr && topic_metrics->events != nullptr) {
+    topic_metrics->messages->Increment();
+    // Input events: each decoded event and each rejected input counts once.
+    topic_metrics->events->Increment(
+        static_cast<double>(result_.decoded.events.size() + result_.decoded.rejections.size()));
+  }
 
   OutputRef ref{tracker, message.offset, 0};
   for (auto& rejection : result_.decoded.rejections) {
@@ -115,6 +157,10 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
     letter.value = rejection.whole_message ? inflight.value : std::move(rejection.value);
     if (inflight.has_key) letter.key = inflight.key;
     letter.error = std::move(rejection.error);
+    if (obs_.transform != nullptr) {
+      obs_.transform->invalid(letter.error.reason).Increment();
+      obs_.transform->dead_lettered(letter.error.reason).Increment();
+    }
     ref.index = rejection.index;
     dead_letter(std::move(letter), ref);
   }
@@ -122,14 +168,25 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
     const route::DestinationOutput& output = result_.outputs[d];
     counters_.events_skipped += output.skipped;
     counters_.events_filtered += output.filtered;
+    if (obs::RouteMetrics* metrics = routes_[d].metrics) {
+      for (size_t i = 0; i < output.decisions.size(); ++i) {
+        if (output.decisions[i] > 0 && metrics->not_routed[i] != nullptr) {
+          metrics->not_routed[i]->Increment(static_cast<double>(output.decisions[i]));
+        }
+      }
+      if (!output.events.empty()) metrics->routed.Increment(static_cast<double>(output.events.size()));
+    }
     for (const auto& slice : output.events) {
       const CanonicalEvent& event = result_.decoded.events[slice.event_index];
       ref.index = event.origin.index;
       tracker->add_output(message.offset);
       if (routes_[d].engine != nullptr) {
+        // End-to-end latency runs from the event's own time, or the Kafka
+        // timestamp when the event has none.
+        const int64_t event_time_ms =
+            event.timestamp_ms > 0 ? event.timestamp_ms : origin.kafka_timestamp_ms;
         routes_[d].engine->submit(delivery::DeliveryItem{
-            ref, std::string(output.bytes(slice)), std::string(event.user_key()),
-            event.timestamp_ms});
+            ref, std::string(output.bytes(slice)), std::string(event.user_key()), event_time_ms});
       } else {
         kafka_sinks::OutgoingRecord record;
         record.topic = routes_[d].normalized_topic;
@@ -150,6 +207,14 @@ void PipelineLoop::dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& 
   letter.source_offset = ref.offset;
   ++counters_.events_dead_lettered;
   ++dlq_by_reason_[std::string(to_string(letter.error.reason))];
+  // Rate-limited (obs/log.h). The message and value are event data: not logged.
+  obs::log(obs::LogLevel::kWarn, "event dead-lettered",
+           {{"stage", to_string(letter.error.stage)},
+            {"reason", to_string(letter.error.reason)},
+            {"destination", letter.destination.empty() ? "none" : letter.destination},
+            {"topic", letter.source_topic},
+            {"partition", std::to_string(letter.source_partition)},
+            {"offset", std::to_string(letter.source_offset)}});
   ref.partition->add_output(ref.offset);
   kafka_sinks::OutgoingRecord record;
   record.topic = config_.dead_letter.topic;
@@ -170,9 +235,7 @@ void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outco
   letter.last_attempt_ms = outcome.last_attempt_ms;
   // The message is still in flight (this output holds it), so its bytes are here.
   if (source::InflightMessage* message = ref.partition->find(ref.offset)) {
-    auto format_it = formats_.find(ref.partition->topic());
-    const auto format =
-        format_it == formats_.end() ? decode::InputFormat::kAuto : format_it->second;
+    const auto format = format_of(ref.partition->topic());
     auto item = item_decoder_.item_value(message->value, format, ref.index);
     letter.value = item ? std::move(*item) : message->value;
     if (message->has_key) letter.key = message->key;
@@ -206,6 +269,7 @@ void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
     if (route.normalized != nullptr) route.normalized->poll(acked_);
   }
   for (const auto& ref : acked_) resolve(ref);
+  publish_health();
 }
 
 void PipelineLoop::store_offsets() {
@@ -248,9 +312,18 @@ void PipelineLoop::apply_backpressure() {
              bytes <= limits.max_inflight_bytes / 2) {
     source_->resume_all();
   }
+  if (obs_.source != nullptr) {
+    obs_.source->paused.Set(source_->paused() ? 1 : 0);
+    obs_.source->inflight_messages.Set(static_cast<double>(messages));
+    obs_.source->inflight_bytes.Set(static_cast<double>(bytes));
+  }
 }
 
 bool PipelineLoop::run(const std::atomic<bool>& stop) {
+  if (obs_.health != nullptr) {
+    obs_.health->heartbeat(clock_.now());
+    obs_.health->set_running(true);
+  }
   while (!stop.load(std::memory_order_relaxed)) {
     // Block in the consumer only when nothing else needs attention; otherwise
     // poll it without waiting and let the HTTP engine wait for the network.
@@ -282,6 +355,10 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   store_offsets();
   if (source_->commit_sync({})) ++counters_.offsets_committed;
   source_->close();  // runs on_revoking for what is left, bounded by the deadline
+  if (obs_.health != nullptr) {
+    obs_.health->set_running(false);
+    obs_.health->set_in_group(false);
+  }
   return drained;
 }
 

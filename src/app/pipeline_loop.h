@@ -21,6 +21,12 @@
 // Threading: everything runs on the caller's thread, including the rebalance
 // callbacks (librdkafka calls them from inside KafkaSource::poll). Counters are
 // atomics so a progress printer may read them from another thread.
+//
+// Observability (optional, LoopObservability): the loop counts what only it
+// sees (input events per topic, decode rejections, what each route took,
+// backpressure) and publishes liveness/readiness atomics (obs::HealthState)
+// for the admin server: running, a heartbeat per turn, group membership, and
+// per destination the circuit-open time and auth failure.
 #pragma once
 
 #include <atomic>
@@ -36,6 +42,8 @@
 #include "cdp_relay/clock.h"
 #include "delivery/delivery_engine.h"
 #include "kafka_sinks/kafka_writer.h"
+#include "obs/health.h"
+#include "obs/metrics.h"
 #include "route/transform_stage.h"
 #include "source/kafka_source.h"
 #include "source/offset_watermark.h"
@@ -59,13 +67,22 @@ struct OutputRoute {
   delivery::DeliveryEngine* engine = nullptr;     // an HTTP destination, or
   kafka_sinks::KafkaWriter* normalized = nullptr; // the normalized topic
   std::string normalized_topic;
+  obs::RouteMetrics* metrics = nullptr;        // optional
+  obs::DestinationHealth* health = nullptr;    // optional; HTTP destinations only
+};
+
+// Optional metric handles and health state; any may be null.
+struct LoopObservability {
+  obs::SourceMetrics* source = nullptr;
+  obs::TransformMetrics* transform = nullptr;
+  obs::HealthState* health = nullptr;
 };
 
 class PipelineLoop final : public source::RebalanceListener {
  public:
   PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
                std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
-               Clock& clock);
+               Clock& clock, LoopObservability observability = {});
 
   // REQUIRES: called once, before run(); `source` was created with this loop
   // as its RebalanceListener.
@@ -89,6 +106,10 @@ class PipelineLoop final : public source::RebalanceListener {
 
  private:
   using PartitionKey = std::pair<std::string, int32_t>;
+  struct SourceTopicState {
+    decode::InputFormat format = decode::InputFormat::kAuto;
+    obs::TopicMetrics metrics;  // null counters without metrics
+  };
 
   void handle_message(const rd_kafka_message_t& message);
   void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
@@ -100,6 +121,8 @@ class PipelineLoop final : public source::RebalanceListener {
   void resolve(const OutputRef& ref);
   void store_offsets();
   void apply_backpressure();
+  decode::InputFormat format_of(const std::string& topic) const;
+  void publish_health();
   size_t inflight_bytes() const;
   bool sinks_busy() const;
   void drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
@@ -111,8 +134,9 @@ class PipelineLoop final : public source::RebalanceListener {
   kafka_sinks::KafkaWriter& dead_letters_;
   Clock& clock_;
   source::KafkaSource* source_ = nullptr;
+  LoopObservability obs_;
 
-  std::map<std::string, decode::InputFormat> formats_;
+  std::map<std::string, SourceTopicState> topics_;
   std::map<PartitionKey, std::shared_ptr<source::PartitionTracker>> trackers_;
   route::TransformResult result_;
   decode::Decoder item_decoder_;  // rebuilds batch items for late dead letters

@@ -10,6 +10,7 @@
 #include "destinations/vidora/vidora_config.h"
 #include "kafka_sinks/kafka_sinks_config.h"
 #include "obs/admin_config.h"
+#include "obs/log.h"
 #include "source/source_config.h"
 #include "util/config_errors.h"
 
@@ -42,6 +43,9 @@ struct RelayConfig {
   PipelineSettings pipeline;
   // Seconds to drain in-flight work after SIGTERM. Default 30. Range 1-3600.
   int64_t shutdown_grace_s = 30;
+  // Minimum level of the JSON log lines on stderr: debug | info | warn |
+  // error. Default info.
+  obs::LogLevel log_level = obs::LogLevel::kInfo;
 
   // Every semantic error, each with its YAML path.
   util::ConfigErrors validate() const;

@@ -33,16 +33,23 @@ const std::atomic<bool>& install_stop_signals() {
 
 int run_relay(const RelayConfig& config) {
   const std::atomic<bool>& stop = install_stop_signals();
+  obs::set_min_log_level(config.log_level);
   SystemClock clock;
   SystemRandom random;
   try {
-    if (!config.vidora.tls_verify) {
+    if (config.vidora.enabled && !config.vidora.tls_verify) {
       obs::log(obs::LogLevel::kWarn, "TLS certificate verification is OFF for vidora",
                {{"key", "destinations.vidora.tls_verify"}});
     }
+    if (config.spideo.enabled && !config.spideo.tls_verify) {
+      obs::log(obs::LogLevel::kWarn, "TLS certificate verification is OFF for spideo",
+               {{"key", "destinations.spideo.tls_verify"}});
+    }
     Relay relay(config, clock, random);
     obs::log(obs::LogLevel::kInfo, "relay started",
-             {{"group_id", config.kafka.group_id}, {"brokers", config.kafka.brokers}});
+             {{"group_id", config.kafka.group_id},
+              {"brokers", config.kafka.brokers},
+              {"admin_port", std::to_string(relay.admin_port())}});
     const bool drained = relay.run(stop);
     const auto& counters = relay.loop().counters();
     obs::log(drained ? obs::LogLevel::kInfo : obs::LogLevel::kWarn, "relay stopped",

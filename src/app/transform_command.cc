@@ -1,5 +1,6 @@
 #include "app/transform_command.h"
 
+#include "destinations/spideo/spideo_event_encoder.h"
 #include "destinations/vidora/vidora_event_encoder.h"
 #include "route/transform_stage.h"
 #include "util/json_writer.h"
@@ -7,12 +8,14 @@
 namespace cdp_relay::app {
 namespace {
 
-std::unique_ptr<route::EventEncoder> make_encoder(const RelayConfig& config,
-                                                  const std::string& destination) {
-  if (destination == "vidora") {
-    return std::make_unique<destinations::vidora::VidoraEventEncoder>(config.vidora);
+// The destination's encoder with its routing rules, exactly as `run` wires it.
+route::RoutedEncoder make_destination(const RelayConfig& config, const std::string& destination) {
+  if (destination == "spideo") {
+    return {std::make_unique<destinations::spideo::SpideoEventEncoder>(config.spideo),
+            config.spideo.routing};
   }
-  return nullptr;
+  return {std::make_unique<destinations::vidora::VidoraEventEncoder>(config.vidora),
+          config.vidora.routing};
 }
 
 void append_error_line(std::string& out, const decode::Rejection& rejection, size_t line) {
@@ -31,9 +34,9 @@ void append_error_line(std::string& out, const decode::Rejection& rejection, siz
 
 TransformCounts run_transform(const RelayConfig& config, const TransformOptions& options,
                               std::istream& in, std::FILE* out, std::FILE* err) {
-  std::vector<std::unique_ptr<route::EventEncoder>> encoders;
-  encoders.push_back(make_encoder(config, options.destination));
-  route::TransformStage stage(config.limits, std::move(encoders));
+  std::vector<route::RoutedEncoder> destinations;
+  destinations.push_back(make_destination(config, options.destination));
+  route::TransformStage stage(config.limits, std::move(destinations));
   route::TransformResult result;
   TransformCounts counts;
 

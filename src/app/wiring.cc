@@ -1,5 +1,9 @@
 #include "app/wiring.h"
 
+#include "app/version.h"
+
+#include "destinations/spideo/spideo_event_encoder.h"
+#include "destinations/spideo/spideo_request_builder.h"
 #include "destinations/vidora/vidora_event_encoder.h"
 #include "destinations/vidora/vidora_request_builder.h"
 #include "kafka_sinks/normalized_event_encoder.h"
@@ -17,8 +21,8 @@ std::map<std::string, std::string> producer_properties(const RelayConfig& config
   return properties;
 }
 
-delivery::EngineSettings engine_settings(const RelayConfig& config,
-                                         const destinations::vidora::VidoraSettings& vidora) {
+delivery::EngineSettings vidora_engine_settings(const RelayConfig& config) {
+  const auto& vidora = config.vidora;
   delivery::EngineSettings settings;
   settings.destination = "vidora";
   settings.batch = vidora.batch;
@@ -29,44 +33,90 @@ delivery::EngineSettings engine_settings(const RelayConfig& config,
   return settings;
 }
 
+// Spideo takes one interaction per request (DESIGN.md §4): batches of one,
+// sent without lingering.
+delivery::EngineSettings spideo_engine_settings(const RelayConfig& config) {
+  const auto& spideo = config.spideo;
+  delivery::EngineSettings settings;
+  settings.destination = "spideo";
+  settings.batch.max_events = 1;
+  settings.batch.max_bytes = 64 * 1024;
+  settings.batch.linger_ms = 0;
+  settings.retry = spideo.retry;
+  settings.concurrency = spideo.concurrency;
+  settings.rate_limit_per_s = spideo.rate_limit_per_s;
+  settings.request_timeout = std::chrono::milliseconds(config.pipeline.request_timeout_ms);
+  return settings;
+}
+
 }  // namespace
 
-Relay::Relay(const RelayConfig& config, Clock& clock, Random& random) : config_(config) {
+Relay::Relay(const RelayConfig& config, Clock& clock, Random& random)
+    : config_(config), metrics_(std::make_unique<obs::Metrics>(kVersion)) {
   const auto properties = producer_properties(config_);
-  dead_letters_ = std::make_unique<kafka_sinks::KafkaWriter>(properties, "dead_letter");
+  dead_letters_ = std::make_unique<kafka_sinks::KafkaWriter>(
+      properties, "dead_letter", &metrics_->kafka_sink("dead_letter"));
   // The first produce to a topic waits for its metadata (DESIGN.md §8): fetch
   // it now so the first dead letter is not slow.
   dead_letters_->warm_up(config_.dead_letter.topic, std::chrono::seconds(5));
 
-  std::vector<std::unique_ptr<route::EventEncoder>> encoders;
+  std::vector<route::RoutedEncoder> destinations;
   std::vector<OutputRoute> routes;
-  if (config_.vidora.enabled) {
-    encoders.push_back(std::make_unique<destinations::vidora::VidoraEventEncoder>(config_.vidora));
+  // One engine per HTTP destination; the destination contributes only its
+  // encoder (mapping) and request builder (wire format + status table).
+  auto add_http_destination = [&](delivery::EngineSettings settings,
+                                  std::unique_ptr<route::EventEncoder> encoder,
+                                  std::unique_ptr<delivery::RequestBuilder> builder,
+                                  bool tls_verify, const route::RoutingRules& rules) {
+    const std::string name = settings.destination;
+    destinations.push_back(route::RoutedEncoder{std::move(encoder), rules});
     engines_.push_back(std::make_unique<delivery::DeliveryEngine>(
-        engine_settings(config_, config_.vidora),
+        std::move(settings), std::move(builder),
+        std::make_unique<delivery::CurlMultiClient>(delivery::CurlClientOptions{tls_verify, 0}),
+        clock, random, &metrics_->delivery(name)));
+    routes.push_back(OutputRoute{engines_.back().get(), nullptr, {}, &metrics_->route(name),
+                                 &health_.add_destination(name)});
+  };
+  if (config_.vidora.enabled) {
+    add_http_destination(
+        vidora_engine_settings(config_),
+        std::make_unique<destinations::vidora::VidoraEventEncoder>(config_.vidora),
         std::make_unique<destinations::vidora::VidoraRequestBuilder>(config_.vidora),
-        std::make_unique<delivery::CurlMultiClient>(
-            delivery::CurlClientOptions{config_.vidora.tls_verify, 0}),
-        clock, random));
-    routes.push_back(OutputRoute{engines_.back().get(), nullptr, {}});
+        config_.vidora.tls_verify, config_.vidora.routing);
+  }
+  if (config_.spideo.enabled) {
+    add_http_destination(
+        spideo_engine_settings(config_),
+        std::make_unique<destinations::spideo::SpideoEventEncoder>(config_.spideo),
+        std::make_unique<destinations::spideo::SpideoRequestBuilder>(config_.spideo),
+        config_.spideo.tls_verify, config_.spideo.routing);
   }
   if (config_.normalized.enabled) {
-    normalized_ = std::make_unique<kafka_sinks::KafkaWriter>(properties, "normalized");
+    normalized_ = std::make_unique<kafka_sinks::KafkaWriter>(properties, "normalized",
+                                                             &metrics_->kafka_sink("normalized"));
     normalized_->warm_up(config_.normalized.topic, std::chrono::seconds(5));
-    encoders.push_back(std::make_unique<kafka_sinks::NormalizedEventEncoder>());
-    routes.push_back(OutputRoute{nullptr, normalized_.get(), config_.normalized.topic});
+    destinations.push_back(
+        route::RoutedEncoder{std::make_unique<kafka_sinks::NormalizedEventEncoder>(), {}});
+    routes.push_back(OutputRoute{nullptr, normalized_.get(), config_.normalized.topic,
+                                 &metrics_->route("normalized"), nullptr});
   }
-  transform_ = std::make_unique<route::TransformStage>(config_.limits, std::move(encoders));
-  loop_ = std::make_unique<PipelineLoop>(config_, *transform_, std::move(routes), *dead_letters_,
-                                         clock);
+  transform_ = std::make_unique<route::TransformStage>(config_.limits, std::move(destinations));
+  loop_ = std::make_unique<PipelineLoop>(
+      config_, *transform_, std::move(routes), *dead_letters_, clock,
+      LoopObservability{&metrics_->source(), &metrics_->transform(), &health_});
   std::vector<std::string> topics;
   for (const auto& source : config_.sources) topics.push_back(source.topic);
-  source_ = std::make_unique<source::KafkaSource>(config_.kafka, topics, *loop_);
+  source_ = std::make_unique<source::KafkaSource>(config_.kafka, topics, *loop_,
+                                                  &metrics_->source());
   loop_->attach(*source_);
+  admin_ = std::make_unique<obs::AdminServer>(config_.admin, *metrics_, health_);
+  admin_->start();
 }
 
 Relay::~Relay() {
-  // The consumer goes first: closing it may call back into the loop.
+  // The admin server reads state owned here: stop it first. Then the
+  // consumer: closing it may call back into the loop.
+  if (admin_) admin_->stop();
   source_.reset();
 }
 

@@ -23,6 +23,10 @@ struct DecodeLimits {
   size_t max_depth = 64;
   // Most items in one Segment batch envelope or mParticle batch. Default 10000.
   size_t max_batch_items = 10000;
+  // Longest accepted JSON string (a value or a member name), in bytes after
+  // unescaping. Default 64 KiB. Range > 0. Reason `too_large`: the whole
+  // message when the string is outside every batch item, else only that item.
+  size_t max_string_bytes = 64 * 1024;
 };
 
 }  // namespace cdp_relay::decode

@@ -62,8 +62,22 @@ void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& o
                    std::string("cannot parse JSON: ") + simdjson::error_message(code));
     return;
   }
-  switch (detect_shape(root, format)) {
+  // No unescaped string is longer than the message holding it: below the
+  // limit the walk is skipped, so typical messages pay nothing for it.
+  const bool check_strings = bytes.size() > limits_.max_string_bytes;
+  auto reject_long_string = [&](size_t length) {
+    out.rejections.push_back(
+        Rejection{string_too_long(length, limits_.max_string_bytes), 0, true, {}});
+  };
+  const PayloadShape shape = detect_shape(root, format);
+  switch (shape) {
     case PayloadShape::kSegmentMessage: {
+      if (check_strings) {
+        if (size_t length = oversized_string(root, limits_.max_string_bytes)) {
+          reject_long_string(length);
+          return;
+        }
+      }
       Origin single = origin;
       single.index = 0;
       if (auto error = decode_segment_message(root.get_object().value_unsafe(), SegmentEnvelope{},
@@ -73,11 +87,25 @@ void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& o
       return;
     }
     case PayloadShape::kSegmentBatch:
-      decode_segment_batch(root.get_object().value_unsafe(), origin, limits_, out);
+    case PayloadShape::kMparticleBatch: {
+      const bool segment = shape == PayloadShape::kSegmentBatch;
+      const simdjson::dom::object batch = root.get_object().value_unsafe();
+      // Strings outside the items reject the whole message; the decoders
+      // check each item's own strings.
+      if (check_strings) {
+        if (size_t length = oversized_string_except(batch, segment ? "batch" : "events",
+                                                    limits_.max_string_bytes)) {
+          reject_long_string(length);
+          return;
+        }
+      }
+      if (segment) {
+        decode_segment_batch(batch, origin, limits_, check_strings, out);
+      } else {
+        decode_mparticle_batch(batch, origin, limits_, check_strings, out);
+      }
       return;
-    case PayloadShape::kMparticleBatch:
-      decode_mparticle_batch(root.get_object().value_unsafe(), origin, limits_, out);
-      return;
+    }
     case PayloadShape::kUnknown:
       reject_message(out, Stage::kDecode, Reason::kUnknownFormat,
                      format == InputFormat::kAuto

@@ -12,6 +12,38 @@ std::optional<int64_t> lenient_int_field(simdjson::dom::object obj, std::string_
   return util::lenient_int(*value);
 }
 
+size_t oversized_string(simdjson::dom::element value, size_t limit) {
+  switch (value.type()) {
+    case simdjson::dom::element_type::STRING: {
+      const size_t length = value.get_string_length().value_unsafe();
+      return length > limit ? length : 0;
+    }
+    case simdjson::dom::element_type::ARRAY: {
+      // Named, not iterated as value_unsafe() of a temporary result: that
+      // reference dies before the loop runs (ASan: stack-use-after-scope).
+      const simdjson::dom::array items = value.get_array().value_unsafe();
+      for (simdjson::dom::element item : items) {
+        if (size_t length = oversized_string(item, limit)) return length;
+      }
+      return 0;
+    }
+    case simdjson::dom::element_type::OBJECT:
+      return oversized_string_except(value.get_object().value_unsafe(), {}, limit);
+    default:
+      return 0;
+  }
+}
+
+size_t oversized_string_except(simdjson::dom::object object, std::string_view skip,
+                               size_t limit) {
+  for (auto member : object) {
+    if (member.key.size() > limit) return member.key.size();
+    if (!skip.empty() && member.key == skip) continue;
+    if (size_t length = oversized_string(member.value, limit)) return length;
+  }
+  return 0;
+}
+
 std::string_view id_field(simdjson::dom::object obj, std::string_view key, DecodedMessage& out) {
   return id_value(field(obj, key), out);
 }

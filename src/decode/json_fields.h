@@ -5,6 +5,7 @@
 
 #include <array>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "cdp_relay/event.h"
@@ -70,6 +71,23 @@ struct FieldSet {
   }
   bool is_array(size_t i) const { return values[i] && values[i]->is_array(); }
 };
+
+// The length of the first string (a value or a member name) inside `value`
+// that is longer than `limit` bytes, or 0 when there is none
+// (DecodeLimits::max_string_bytes). Recurses at most as deep as the parser
+// allowed (DecodeLimits::max_depth).
+size_t oversized_string(simdjson::dom::element value, size_t limit);
+// The same over the members of `object` other than `skip` (a batch's items,
+// which are checked one by one so that one long string rejects one item).
+size_t oversized_string_except(simdjson::dom::object object, std::string_view skip,
+                               size_t limit);
+// The rejection for a string over DecodeLimits::max_string_bytes.
+inline Error string_too_long(size_t length, size_t limit) {
+  return Error{Stage::kDecode, Reason::kTooLarge,
+               "a string is " + std::to_string(length) + " bytes, limit is " +
+                   std::to_string(limit),
+               std::nullopt, 0};
+}
 
 // An id value (string or integer) as text; integers go to `out`'s arena.
 std::string_view id_value(std::optional<simdjson::dom::element> value, DecodedMessage& out);

@@ -192,7 +192,8 @@ std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::
 
 
 void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
-                            const DecodeLimits& limits, DecodedMessage& out) {
+                            const DecodeLimits& limits, bool check_strings,
+                            DecodedMessage& out) {
   simdjson::dom::array events = batch["events"].get_array().value_unsafe();
   if (events.size() > limits.max_batch_items) {
     reject_message(out, Stage::kDecode, Reason::kTooManyItems,
@@ -210,7 +211,13 @@ void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
   for (simdjson::dom::element item : events) {
     Origin event_origin = origin;
     event_origin.index = index;
-    if (auto error = decode_event(item, fields, event_origin, out)) {
+    std::optional<Error> error;
+    if (size_t length = check_strings ? oversized_string(item, limits.max_string_bytes) : 0) {
+      error = string_too_long(length, limits.max_string_bytes);
+    } else {
+      error = decode_event(item, fields, event_origin, out);
+    }
+    if (error) {
       out.rejections.push_back(
           Rejection{std::move(*error), index, false, single_event_batch_json(batch, item)});
     }

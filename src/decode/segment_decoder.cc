@@ -158,7 +158,7 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
 }
 
 void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
-                          const DecodeLimits& limits, DecodedMessage& out) {
+                          const DecodeLimits& limits, bool check_strings, DecodedMessage& out) {
   simdjson::dom::array items = envelope["batch"].get_array().value_unsafe();
   if (items.size() > limits.max_batch_items) {
     reject_message(out, Stage::kDecode, Reason::kTooManyItems,
@@ -174,7 +174,11 @@ void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
     item_origin.index = index;
     simdjson::dom::object message;
     std::optional<Error> error;
-    if (item.get(message) != simdjson::SUCCESS) {
+    const bool is_object = item.get(message) == simdjson::SUCCESS;
+    size_t long_string = 0;
+    if (check_strings && (long_string = oversized_string(item, limits.max_string_bytes))) {
+      error = string_too_long(long_string, limits.max_string_bytes);
+    } else if (!is_object) {
       error = Error{Stage::kDecode, Reason::kUnknownFormat, "batch item is not a JSON object",
                     std::nullopt, 0};
     } else {
@@ -182,7 +186,7 @@ void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
     }
     if (error) {
       Rejection rejection{std::move(*error), index, false, {}};
-      if (item.is_object()) {
+      if (is_object) {
         rejection.value = merged_item_json(message, merged);
       } else {
         util::append_json_value(rejection.value, item);

@@ -25,8 +25,10 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
 
 // Decodes every item of an envelope. Bad items become item rejections whose
 // DLQ value is the item with the envelope's context and integrations merged in.
+// `check_strings`: whether items are checked against limits.max_string_bytes
+// (the caller skips it when the whole message is shorter than the limit).
 void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
-                          const DecodeLimits& limits, DecodedMessage& out);
+                          const DecodeLimits& limits, bool check_strings, DecodedMessage& out);
 
 // The DLQ value of a batch item: the item with the envelope's context and
 // integrations merged in (item keys win).

@@ -4,6 +4,7 @@
 
 #include "delivery/retry_after.h"
 #include "kafka_sinks/dead_letter.h"
+#include "obs/log.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -18,7 +19,8 @@ std::string describe_failure(int status, const std::string& body, const std::str
 }  // namespace
 
 DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestBuilder> builder,
-                               std::unique_ptr<HttpClient> http, Clock& clock, Random& random)
+                               std::unique_ptr<HttpClient> http, Clock& clock, Random& random,
+                               obs::DeliveryMetrics* metrics)
     : settings_(std::move(settings)),
       builder_(std::move(builder)),
       http_(std::move(http)),
@@ -26,7 +28,10 @@ DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestB
       backoff_(settings_.retry, random),
       concurrency_(settings_.concurrency, clock),
       rate_limiter_(settings_.rate_limit_per_s, clock),
-      breaker_(clock) {}
+      breaker_(clock),
+      metrics_(metrics) {
+  publish_gauges();
+}
 
 DeliveryEngine::~DeliveryEngine() = default;
 
@@ -77,10 +82,13 @@ void DeliveryEngine::send(std::unique_ptr<Batch> batch) {
   const int64_t wall = clock_.wall_ms();
   if (batch->first_attempt_ms < 0) batch->first_attempt_ms = wall;
   batch->last_attempt_ms = wall;
-  if (batch->attempts > 0) ++stats_.retries;
+  if (batch->attempts > 0) {
+    ++stats_.retries;
+    if (metrics_ != nullptr) metrics_->retries.Increment();
+  }
   ++batch->attempts;
   ++stats_.requests;
-  stats_.batch_sizes_since_read.push_back(batch->items.size());
+  if (metrics_ != nullptr) metrics_->batch_events.Observe(static_cast<double>(batch->items.size()));
   HttpRequest request = builder_->build(batch->items);
   request.timeout = settings_.request_timeout;
   const uint64_t ticket = next_ticket_++;
@@ -124,12 +132,44 @@ void DeliveryEngine::poll(std::chrono::milliseconds max_wait,
     in_flight_.erase(it);
     on_response(std::move(batch), response, outcomes);
   }
+  publish_gauges();
+}
+
+void DeliveryEngine::publish_gauges() {
+  if (metrics_ == nullptr) return;
+  metrics_->inflight_requests.Set(static_cast<double>(in_flight_.size()));
+  metrics_->concurrency_limit.Set(concurrency_.limit());
+  metrics_->circuit_open.Set(breaker_.is_open() ? 1 : 0);
+  metrics_->auth_failing.Set(auth_failing_ ? 1 : 0);
+  metrics_->pending_events.Set(static_cast<double>(items_in_engine_));
+}
+
+void DeliveryEngine::count_response(const HttpResponse& response) {
+  const int status = response.status;
+  ++stats_.responses_by_status[status];
+  if (metrics_ != nullptr) {
+    metrics_->http_response(status).Increment();
+    metrics_->request_duration.Observe(std::chrono::duration<double>(response.elapsed).count());
+  }
+  if (status >= 200 && status < 300) return;
+  // Rate-limited by message key (obs/log.h). Never the body or the URL's
+  // query: either may echo the API key.
+  if (status == 401 || status == 403) {
+    obs::log(obs::LogLevel::kError, "destination rejects the credentials; events are held",
+             {{"destination", settings_.destination}, {"status", std::to_string(status)}});
+  } else if (status == 0) {
+    obs::log(obs::LogLevel::kWarn, "destination transport error",
+             {{"destination", settings_.destination}});
+  } else {
+    obs::log(obs::LogLevel::kWarn, "destination answered an error status",
+             {{"destination", settings_.destination}, {"status", std::to_string(status)}});
+  }
 }
 
 void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpResponse& response,
                                  std::vector<DeliveryOutcome>& outcomes) {
   const int status = response.status;
-  ++stats_.responses_by_status[status];
+  count_response(response);
   batch->last_status = status;
   batch->last_body = kafka_sinks::trim_utf8(
       status == 0 ? response.transport_error : response.body, kafka_sinks::kMaxErrorMessageBytes / 2);
@@ -231,8 +271,17 @@ void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, co
   outcome.last_attempt_ms = batch.last_attempt_ms;
   if (delivered) {
     ++stats_.delivered;
+    if (metrics_ != nullptr) {
+      metrics_->delivered.Increment();
+      if (item.event_time_ms > 0) {
+        // A clock skewed ahead of ours must not yield a negative latency.
+        const int64_t latency_ms = std::max<int64_t>(0, clock_.wall_ms() - item.event_time_ms);
+        metrics_->end_to_end_latency.Observe(static_cast<double>(latency_ms) / 1000.0);
+      }
+    }
   } else {
     ++stats_.dead_lettered;
+    if (metrics_ != nullptr) metrics_->dead_lettered(reason).Increment();
     outcome.error.stage = Stage::kDeliver;
     outcome.error.reason = reason;
     outcome.error.attempts = batch.attempts;

@@ -22,6 +22,12 @@
 // the optional token bucket and the circuit breaker all allow it. While the
 // breaker is open nothing is dropped: batches wait.
 //
+// Metrics (optional, obs::DeliveryMetrics): delivered and dead-lettered
+// events, responses by code, request duration, batch size, end-to-end
+// latency, retries, and after every poll() the in-flight, limit, circuit,
+// auth and pending gauges. Counted here because only the engine sees each
+// attempt; the pipeline loop counts what it routes.
+//
 // Threading: none. The pipeline loop calls submit() and poll() on its thread.
 #pragma once
 
@@ -44,6 +50,7 @@
 #include "delivery/rate_limiter.h"
 #include "delivery/request_builder.h"
 #include "delivery/user_ordered_queue.h"
+#include "obs/metrics.h"
 
 namespace cdp_relay::delivery {
 
@@ -64,13 +71,14 @@ struct EngineStats {
   uint64_t delivered = 0;        // items
   uint64_t dead_lettered = 0;    // items
   uint64_t splits = 0;           // 413 splits and 400/422 bisections
-  std::vector<size_t> batch_sizes_since_read;  // drained by the metrics exporter
 };
 
 class DeliveryEngine {
  public:
+  // `metrics` may be null (unit tests); it must outlive the engine.
   DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestBuilder> builder,
-                 std::unique_ptr<HttpClient> http, Clock& clock, Random& random);
+                 std::unique_ptr<HttpClient> http, Clock& clock, Random& random,
+                 obs::DeliveryMetrics* metrics = nullptr);
   ~DeliveryEngine();
 
   // Queues one encoded event. An event too large to ever fit a request is
@@ -117,6 +125,8 @@ class DeliveryEngine {
               std::vector<DeliveryOutcome>& outcomes);
   void emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
             std::vector<DeliveryOutcome>& outcomes);
+  void count_response(const HttpResponse& response);
+  void publish_gauges();
 
   EngineSettings settings_;
   std::unique_ptr<RequestBuilder> builder_;
@@ -141,6 +151,7 @@ class DeliveryEngine {
   size_t items_in_engine_ = 0;
   bool auth_failing_ = false;
   EngineStats stats_;
+  obs::DeliveryMetrics* metrics_ = nullptr;
 };
 
 }  // namespace cdp_relay::delivery

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "obs/log.h"
+
 namespace cdp_relay::kafka_sinks {
 namespace {
 
@@ -16,8 +18,9 @@ std::chrono::milliseconds retry_delay(int attempts) {
 
 }  // namespace
 
-KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, std::string name)
-    : name_(std::move(name)) {
+KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, std::string name,
+                         obs::KafkaSinkMetrics* metrics)
+    : name_(std::move(name)), metrics_(metrics) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512];
   for (const auto& [key, value] : properties) {
@@ -75,7 +78,7 @@ bool KafkaWriter::try_produce(uint64_t token, Pending& pending) {
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now belong to librdkafka
   rd_kafka_headers_destroy(headers);
   ++pending.attempts;
-  if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) ++stats_.produce_errors;
+  if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) count_produce_error(rd_kafka_err2name(err));
   pending.retry_at = std::chrono::steady_clock::now() + retry_delay(pending.attempts);
   return false;
 }
@@ -87,16 +90,24 @@ void KafkaWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, vo
   if (it == self->records_.end()) return;
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->stats_.produced;
+    if (self->metrics_ != nullptr) self->metrics_->acked.Increment();
     if (self->acked_sink_ != nullptr) self->acked_sink_->push_back(std::move(it->second.record.ref));
     self->records_.erase(it);
     return;
   }
   // Failed after librdkafka's own retries (message.timeout.ms): keep it and
   // produce it again later. Never drop (see the header).
-  ++self->stats_.produce_errors;
+  self->count_produce_error(rd_kafka_err2name(message->err));
   ++it->second.attempts;
   it->second.retry_at = std::chrono::steady_clock::now() + retry_delay(it->second.attempts);
   self->waiting_.push_back(token);
+}
+
+void KafkaWriter::count_produce_error(const char* error_name) {
+  ++stats_.produce_errors;
+  if (metrics_ != nullptr) metrics_->produce_errors.Increment();
+  obs::log(obs::LogLevel::kWarn, "kafka produce failed; the record will be produced again",
+           {{"sink", name_}, {"error", error_name}});
 }
 
 void KafkaWriter::poll(std::vector<OutputRef>& acked) {
@@ -116,6 +127,7 @@ void KafkaWriter::poll(std::vector<OutputRef>& acked) {
     if (!try_produce(it->first, it->second)) break;
     waiting_.pop_front();
   }
+  if (metrics_ != nullptr) metrics_->pending.Set(static_cast<double>(records_.size()));
 }
 
 void KafkaWriter::flush(std::chrono::milliseconds timeout, std::vector<OutputRef>& acked) {

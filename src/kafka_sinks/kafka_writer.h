@@ -26,6 +26,7 @@
 
 #include "cdp_relay/output_ref.h"
 #include "kafka_sinks/dead_letter.h"
+#include "obs/metrics.h"
 
 namespace cdp_relay::kafka_sinks {
 
@@ -46,8 +47,9 @@ class KafkaWriter {
  public:
   // Creates the producer. `properties` are librdkafka settings (bootstrap
   // servers, pass-through keys). Throws std::runtime_error on bad settings:
-  // a startup error, never on the per-event path.
-  KafkaWriter(const std::map<std::string, std::string>& properties, std::string name);
+  // a startup error, never on the per-event path. `metrics` may be null.
+  KafkaWriter(const std::map<std::string, std::string>& properties, std::string name,
+              obs::KafkaSinkMetrics* metrics = nullptr);
   ~KafkaWriter();
   KafkaWriter(const KafkaWriter&) = delete;
   KafkaWriter& operator=(const KafkaWriter&) = delete;
@@ -79,6 +81,7 @@ class KafkaWriter {
   };
   static void on_delivery(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
   bool try_produce(uint64_t token, Pending& pending);
+  void count_produce_error(const char* error_name);
 
   std::string name_;
   rd_kafka_t* producer_ = nullptr;
@@ -87,6 +90,7 @@ class KafkaWriter {
   std::deque<uint64_t> waiting_;  // tokens to (re)produce, in order
   std::vector<OutputRef>* acked_sink_ = nullptr;  // set during poll()
   KafkaWriterStats stats_;
+  obs::KafkaSinkMetrics* metrics_ = nullptr;
 };
 
 }  // namespace cdp_relay::kafka_sinks

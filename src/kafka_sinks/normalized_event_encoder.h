@@ -12,10 +12,10 @@ class NormalizedEventEncoder final : public route::EventEncoder {
  public:
   std::string_view destination() const override { return "normalized"; }
   std::string_view integration_name() const override { return {}; }
-  bool honours_integrations() const override { return false; }
-  route::EncodeVerdict encode(const CanonicalEvent& event, std::string& out) override {
-    model::append_canonical_json(out, event);
-    return route::EncodeVerdict::kEncoded;
+  route::RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
+    model::append_canonical_json(out.buffer(), event);
+    out.end_event();
+    return route::RouteDecision::kRouted;
   }
 };
 

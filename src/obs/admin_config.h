@@ -1,6 +1,7 @@
 // admin: the HTTP port serving /metrics, /healthz and /readyz (DESIGN.md §6).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "util/config_errors.h"
@@ -10,6 +11,9 @@ namespace cdp_relay::obs {
 struct AdminSettings {
   // host:port to listen on. Default "0.0.0.0:9464"; port 0 picks a free port.
   std::string listen = "0.0.0.0:9464";
+  // /readyz turns 503 once a destination's circuit breaker has been open
+  // (or half-open) this long. Default 60. Range 1-86400.
+  int64_t max_circuit_open_s = 60;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     const auto colon = listen.rfind(':');
@@ -20,6 +24,8 @@ struct AdminSettings {
            std::stoi(port) <= 65535;
     }
     errors.check(ok, path + ".listen", "must be host:port with a port in 0-65535");
+    errors.check(max_circuit_open_s >= 1 && max_circuit_open_s <= 86400,
+                 path + ".max_circuit_open_s", "must be between 1 and 86400");
   }
 };
 

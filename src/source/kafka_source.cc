@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "obs/log.h"
+
 namespace cdp_relay::source {
 namespace {
 
@@ -30,8 +32,8 @@ void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::stri
 }  // namespace
 
 KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
-                         RebalanceListener& listener)
-    : listener_(listener) {
+                         RebalanceListener& listener, obs::SourceMetrics* metrics)
+    : listener_(listener), metrics_(metrics) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set_or_throw(conf, "bootstrap.servers", settings.brokers);
   set_or_throw(conf, "group.id", settings.group_id);
@@ -40,10 +42,17 @@ KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::s
   set_or_throw(conf, "partition.assignment.strategy", "cooperative-sticky");
   set_or_throw(conf, "auto.offset.reset", "earliest");
   set_or_throw(conf, "enable.partition.eof", "false");
+  if (metrics_ != nullptr) set_or_throw(conf, "statistics.interval.ms", "5000");
   for (const auto& [key, value] : settings.consumer) set_or_throw(conf, key, value);
   // Enforced last: at-least-once depends on storing offsets ourselves.
   set_or_throw(conf, "enable.auto.offset.store", "false");
   rd_kafka_conf_set_rebalance_cb(conf, &KafkaSource::on_rebalance);
+  if (metrics_ != nullptr) {
+    // Both are served from rd_kafka_consumer_poll (the main queue is
+    // forwarded to the consumer queue), i.e. on the pipeline loop's thread.
+    rd_kafka_conf_set_stats_cb(conf, &KafkaSource::on_statistics);
+    rd_kafka_conf_set_offset_commit_cb(conf, &KafkaSource::on_commit);
+  }
   rd_kafka_conf_set_opaque(conf, this);
 
   char errstr[512];
@@ -77,7 +86,9 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   ++self->rebalances_;
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    self->listener_.on_assigned(to_vector(partitions));
+    const auto assigned = to_vector(partitions);
+    self->track_assignment(assigned, true);
+    self->listener_.on_assigned(assigned);
     if (cooperative) {
       if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
         std::fprintf(stderr, "kafka incremental_assign: %s\n", rd_kafka_error_string(error));
@@ -92,7 +103,12 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
   // Revoke (or lost): drain and commit first, release after.
   const bool lost = rd_kafka_assignment_lost(rk) != 0;
-  self->listener_.on_revoking(to_vector(partitions), lost);
+  const auto revoked = to_vector(partitions);
+  if (self->metrics_ != nullptr) {
+    (lost ? self->metrics_->rebalance_lost : self->metrics_->rebalance_revoke).Increment();
+  }
+  self->listener_.on_revoking(revoked, lost);
+  self->track_assignment(revoked, false);
   if (cooperative) {
     if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
       std::fprintf(stderr, "kafka incremental_unassign: %s\n", rd_kafka_error_string(error));
@@ -103,12 +119,61 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   }
 }
 
+void KafkaSource::track_assignment(const std::vector<TopicPartition>& partitions, bool assigned) {
+  assigned_count_ += assigned ? static_cast<int64_t>(partitions.size())
+                              : -static_cast<int64_t>(partitions.size());
+  if (assigned_count_ < 0) assigned_count_ = 0;
+  if (metrics_ == nullptr) return;
+  if (assigned) metrics_->rebalance_assign.Increment();
+  for (const auto& tp : partitions) {
+    if (assigned) {
+      metrics_->add_partition(tp.topic, tp.partition);
+    } else {
+      metrics_->remove_partition(tp.topic, tp.partition);
+      lag_.forget(tp.topic, tp.partition);
+    }
+  }
+  metrics_->assigned_partitions.Set(static_cast<double>(assigned_count_));
+}
+
+int KafkaSource::on_statistics(rd_kafka_t*, char* json, size_t json_len, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  const auto now = std::chrono::steady_clock::now();
+  for (const auto& stats : parse_partition_statistics(std::string_view(json, json_len))) {
+    // Statistics list every partition of the subscribed topics; only ours
+    // have series.
+    obs::PartitionMetrics* partition = self->metrics_->partition(stats.topic, stats.partition);
+    if (partition == nullptr) continue;
+    const auto seconds = self->lag_.update(stats, now);
+    if (!seconds) continue;
+    partition->lag->Set(static_cast<double>(stats.consumer_lag));
+    partition->lag_seconds->Set(*seconds);
+  }
+  return 0;  // librdkafka frees `json`
+}
+
+void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  auto* self = static_cast<KafkaSource*>(opaque);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || offsets == nullptr) return;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    const auto& tp = offsets->elems[i];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
+    if (obs::PartitionMetrics* partition = self->metrics_->partition(tp.topic, tp.partition)) {
+      partition->commit_offset->Set(static_cast<double>(tp.offset));
+    }
+  }
+}
+
 KafkaMessage KafkaSource::poll(std::chrono::milliseconds timeout) {
   rd_kafka_message_t* message =
       rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count()));
   if (message == nullptr) return nullptr;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++consumer_errors_;
+    if (metrics_ != nullptr) metrics_->consumer_errors.Increment();
+    obs::log(obs::LogLevel::kWarn, "kafka consumer error",
+             {{"error", rd_kafka_err2name(message->err)}});
     rd_kafka_message_destroy(message);
     return nullptr;
   }

@@ -10,7 +10,14 @@
 //   enable.auto.commit=true, auto.commit.interval.ms=1000: stored offsets are
 //     committed in the background, and synchronously on revoke and shutdown;
 //   partition.assignment.strategy=cooperative-sticky;
-//   auto.offset.reset=earliest: a new group never skips existing events.
+//   auto.offset.reset=earliest: a new group never skips existing events;
+//   statistics.interval.ms=5000 when metrics are wanted: the statistics
+//     carry each partition's consumer lag (cdp_relay_consumer_lag, and the
+//     seconds-behind estimate of source/consumer_lag.h). 0 turns them off.
+//
+// Metrics (optional): rebalances, assigned partitions, consumer errors, and
+// per assigned partition the lag, seconds behind and committed offset (from
+// the offset-commit callback, so background auto-commits count too).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -22,6 +29,8 @@
 #include <string>
 #include <vector>
 
+#include "obs/metrics.h"
+#include "source/consumer_lag.h"
 #include "source/source_config.h"
 
 namespace cdp_relay::source {
@@ -57,8 +66,9 @@ using KafkaMessage = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 class KafkaSource {
  public:
   // Throws std::runtime_error on invalid librdkafka settings (startup only).
+  // `metrics` may be null (no metrics, no statistics).
   KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
-              RebalanceListener& listener);
+              RebalanceListener& listener, obs::SourceMetrics* metrics = nullptr);
   ~KafkaSource();
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -84,6 +94,8 @@ class KafkaSource {
   std::vector<TopicPartition> assignment() const;
   uint64_t rebalances() const { return rebalances_; }
   uint64_t consumer_errors() const { return consumer_errors_; }
+  // Partitions assigned, counted from the rebalance callbacks.
+  int64_t assigned_count() const { return assigned_count_; }
 
   // Leaves the group (triggering a final revoke) and closes the consumer.
   void close();
@@ -93,6 +105,10 @@ class KafkaSource {
  private:
   static void on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                            rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  static int on_statistics(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
+  static void on_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                        rd_kafka_topic_partition_list_t* offsets, void* opaque);
+  void track_assignment(const std::vector<TopicPartition>& partitions, bool assigned);
 
   rd_kafka_t* consumer_ = nullptr;
   RebalanceListener& listener_;
@@ -100,6 +116,9 @@ class KafkaSource {
   bool closed_ = false;
   uint64_t rebalances_ = 0;
   uint64_t consumer_errors_ = 0;
+  int64_t assigned_count_ = 0;
+  obs::SourceMetrics* metrics_ = nullptr;
+  LagEstimator lag_;
 };
 
 }  // namespace cdp_relay::source

@@ -1,6 +1,9 @@
 #include "integration/harness.h"
 
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 #include <fcntl.h>
 #include <signal.h>
@@ -496,6 +499,7 @@ std::string relay_yaml(const app::RelayConfig& config) {
       << "    api_key: " << quoted(vidora.api_key) << "\n"
       << "    base_url: " << quoted(vidora.base_url) << "\n"
       << "    path: " << quoted(vidora.path) << "\n"
+      << "    tls_verify: " << (vidora.tls_verify ? "true" : "false") << "\n"
       << "    batch: { max_events: " << vidora.batch.max_events
       << ", max_bytes: " << vidora.batch.max_bytes << ", linger_ms: " << vidora.batch.linger_ms
       << " }\n"
@@ -510,6 +514,8 @@ std::string relay_yaml(const app::RelayConfig& config) {
       << "  request_timeout_ms: " << config.pipeline.request_timeout_ms << "\n"
       << "  rebalance_drain_timeout_ms: " << config.pipeline.rebalance_drain_timeout_ms << "\n"
       << "admin:\n  listen: " << quoted(config.admin.listen) << "\n"
+      << "  max_circuit_open_s: " << config.admin.max_circuit_open_s << "\n"
+      << "log_level: " << obs::to_string(config.log_level) << "\n"
       << "shutdown_grace_s: " << config.shutdown_grace_s << "\n";
   return out.str();
 }
@@ -765,6 +771,31 @@ uint64_t status_count(const emulator::Emulator& emulator, int status) {
   const auto stats = emulator.stats();
   auto it = stats.by_status.find(status);
   return it == stats.by_status.end() ? 0 : it->second;
+}
+
+std::optional<HttpReply> http_get(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(std::chrono::seconds(5));
+  client.set_read_timeout(std::chrono::seconds(10));
+  auto response = client.Get(path.c_str());
+  if (!response) return std::nullopt;
+  return HttpReply{response->status, response->body};
+}
+
+int free_port() {
+  const int sock = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (::bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  ::close(sock);
+  return port;
 }
 
 }  // namespace cdp_relay::integration

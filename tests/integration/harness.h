@@ -237,6 +237,8 @@ class RelayRunner {
   bool stop();
   // Counters are atomics: safe to read while running.
   const app::PipelineCounters& counters() { return relay_->loop().counters(); }
+  // The admin server's port (fixed after construction): safe while running.
+  int admin_port() const { return relay_->admin_port(); }
   // Only safe after stop().
   app::Relay& relay() { return *relay_; }
 
@@ -329,5 +331,17 @@ void wait_for_quiet(const emulator::Emulator& emulator, std::chrono::millisecond
 
 // Sum of a status over the emulator's stats.
 uint64_t status_count(const emulator::Emulator& emulator, int status);
+
+// ---------------------------------------------------------------------------
+// HTTP (admin server, Prometheus)
+
+struct HttpReply {
+  int status = 0;
+  std::string body;
+};
+// GET http://127.0.0.1:<port><path>; nullopt when nothing answered.
+std::optional<HttpReply> http_get(int port, const std::string& path);
+// A port that was free a moment ago (for servers that cannot take port 0).
+int free_port();
 
 }  // namespace cdp_relay::integration

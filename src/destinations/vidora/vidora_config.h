@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "delivery/delivery_config.h"
+#include "route/route_config.h"
 #include "util/config_errors.h"
 
 namespace cdp_relay::destinations::vidora {
@@ -42,6 +43,8 @@ struct VidoraSettings {
   bool personal_data_filtering = true;
   // Verify the server's TLS certificate. Default true; turning it off is logged.
   bool tls_verify = true;
+  // Include/exclude and consent rules (DESIGN.md §4 routing). Default: none.
+  route::RoutingRules routing;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     if (!enabled) return;
@@ -53,6 +56,7 @@ struct VidoraSettings {
     retry.validate(path + ".retry", errors);
     concurrency.validate(path + ".concurrency", errors);
     errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+    routing.validate(path + ".routing", errors);
   }
 
  private:

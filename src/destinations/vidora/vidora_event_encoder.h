@@ -14,11 +14,12 @@ class VidoraEventEncoder final : public route::EventEncoder {
 
   std::string_view destination() const override { return "vidora"; }
   std::string_view integration_name() const override { return "Vidora"; }
-  route::EncodeVerdict encode(const CanonicalEvent& event, std::string& out) override {
+  route::RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
     auto type = vidora_type(event);
-    if (!type) return route::EncodeVerdict::kSkipped;
-    encoder_.encode(event, *type, out);
-    return route::EncodeVerdict::kEncoded;
+    if (!type) return route::RouteDecision::kUnsupportedKind;
+    encoder_.encode(event, *type, out.buffer());
+    out.end_event();
+    return route::RouteDecision::kRouted;
   }
 
  private:

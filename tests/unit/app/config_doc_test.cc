@@ -59,6 +59,8 @@ TEST(ConfigDocTest, DocumentedValuesAreTheDefaults) {
   EXPECT_EQ(doc.config.vidora.path, defaults.vidora.path);
   EXPECT_EQ(doc.config.spideo.url_template, defaults.spideo.url_template);
   EXPECT_EQ(doc.config.admin.listen, defaults.admin.listen);
+  EXPECT_EQ(doc.config.admin.max_circuit_open_s, defaults.admin.max_circuit_open_s);
+  EXPECT_EQ(doc.config.log_level, defaults.log_level);
   EXPECT_EQ(doc.config.shutdown_grace_s, defaults.shutdown_grace_s);
 }
 

@@ -337,5 +337,19 @@ TEST(ConfigLoaderTest, RequiredSections) {
   EXPECT_TRUE(has_error(loaded, "destinations.vidora.api_key")) << all_errors(loaded);
 }
 
+TEST(ConfigLoaderTest, LogLevelAndAdminReadinessSettings) {
+  const LoadedConfig loaded = load_config_text(
+      base_config("", "admin:\n  listen: \"127.0.0.1:0\"\n  max_circuit_open_s: 5\nlog_level: warn\n"),
+      env_of({}));
+  ASSERT_TRUE(loaded.errors.empty()) << all_errors(loaded);
+  EXPECT_EQ(loaded.config.admin.max_circuit_open_s, 5);
+  EXPECT_EQ(loaded.config.log_level, obs::LogLevel::kWarn);
+
+  const LoadedConfig bad = load_config_text(
+      base_config("", "admin:\n  max_circuit_open_s: 0\nlog_level: chatty\n"), env_of({}));
+  EXPECT_EQ(error_at(bad, "log_level"), "must be one of debug, info, warn, error") << all_errors(bad);
+  EXPECT_EQ(error_at(bad, "admin.max_circuit_open_s"), "must be between 1 and 86400");
+}
+
 }  // namespace
 }  // namespace cdp_relay::app
