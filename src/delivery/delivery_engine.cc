@@ -23,6 +23,7 @@ DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestB
                                obs::DeliveryMetrics* metrics)
     : settings_(std::move(settings)),
       builder_(std::move(builder)),
+      secrets_(builder_->secrets()),
       http_(std::move(http)),
       clock_(clock),
       backoff_(settings_.retry, random),
@@ -34,6 +35,18 @@ DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestB
 }
 
 DeliveryEngine::~DeliveryEngine() = default;
+
+std::string DeliveryEngine::redact(std::string_view text) const {
+  std::string result(text);
+  for (const std::string& secret : secrets_) {
+    if (secret.empty()) continue;
+    for (size_t at = result.find(secret); at != std::string::npos;
+         at = result.find(secret, at + 10)) {
+      result.replace(at, secret.size(), "[REDACTED]");
+    }
+  }
+  return result;
+}
 
 void DeliveryEngine::submit(DeliveryItem item) {
   ++items_in_engine_;
@@ -172,7 +185,8 @@ void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpRespons
   count_response(response);
   batch->last_status = status;
   batch->last_body = kafka_sinks::trim_utf8(
-      status == 0 ? response.transport_error : response.body, kafka_sinks::kMaxErrorMessageBytes / 2);
+      redact(status == 0 ? response.transport_error : response.body),
+      kafka_sinks::kMaxErrorMessageBytes / 2);
 
   const ResponseClass verdict = builder_->classifier().classify(status);
   concurrency_.release(AdaptiveConcurrency::Outcome{

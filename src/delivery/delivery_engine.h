@@ -128,8 +128,12 @@ class DeliveryEngine {
   void count_response(const HttpResponse& response);
   void publish_gauges();
 
+  // Response bodies with every secret of the destination replaced.
+  std::string redact(std::string_view text) const;
+
   EngineSettings settings_;
   std::unique_ptr<RequestBuilder> builder_;
+  std::vector<std::string> secrets_;  // from builder_->secrets(); never logged
   std::unique_ptr<HttpClient> http_;
   Clock& clock_;
   Backoff backoff_;

@@ -3,6 +3,7 @@
 // backoff, concurrency, breaker) is the engine's and is written once.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "delivery/delivery_item.h"
@@ -19,6 +20,10 @@ class RequestBuilder {
   // Bytes a batch of events adds around their payloads ({"data":[...]}, commas).
   virtual size_t framing_bytes(size_t events) const = 0;
   virtual const StatusClassifier& classifier() const = 0;
+  // Values that must never leave the engine in a message (API keys, raw and
+  // URL-encoded): a destination that echoes the request URL in its error body
+  // would otherwise put the key into a DLQ header.
+  virtual std::vector<std::string> secrets() const { return {}; }
 };
 
 }  // namespace cdp_relay::delivery

@@ -8,7 +8,7 @@
 namespace cdp_relay::destinations::spideo {
 
 SpideoRequestBuilder::SpideoRequestBuilder(const SpideoSettings& settings)
-    : escaped_api_key_(delivery::url_escape(settings.api_key)) {}
+    : api_key_(settings.api_key), escaped_api_key_(delivery::url_escape(settings.api_key)) {}
 
 delivery::HttpRequest SpideoRequestBuilder::build(
     const std::vector<delivery::DeliveryItem>& batch) const {

@@ -18,8 +18,10 @@ class SpideoRequestBuilder final : public delivery::RequestBuilder {
   delivery::HttpRequest build(const std::vector<delivery::DeliveryItem>& batch) const override;
   size_t framing_bytes(size_t) const override { return 0; }
   const delivery::StatusClassifier& classifier() const override { return classifier_; }
+  std::vector<std::string> secrets() const override { return {api_key_, escaped_api_key_}; }
 
  private:
+  std::string api_key_;          // secret: never logged
   std::string escaped_api_key_;  // secret: never logged
   delivery::StatusClassifier classifier_;
 };

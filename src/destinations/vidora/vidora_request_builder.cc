@@ -6,8 +6,9 @@
 namespace cdp_relay::destinations::vidora {
 
 VidoraRequestBuilder::VidoraRequestBuilder(const VidoraSettings& settings)
-    : url_(settings.base_url + settings.path + "?api_key=" + delivery::url_escape(settings.api_key)) {
-}
+    : api_key_(settings.api_key),
+      escaped_api_key_(delivery::url_escape(settings.api_key)),
+      url_(settings.base_url + settings.path + "?api_key=" + escaped_api_key_) {}
 
 size_t VidoraRequestBuilder::framing_bytes(size_t events) const {
   return VidoraEncoder::request_framing_bytes(events);

@@ -17,8 +17,11 @@ class VidoraRequestBuilder final : public delivery::RequestBuilder {
   delivery::HttpRequest build(const std::vector<delivery::DeliveryItem>& batch) const override;
   size_t framing_bytes(size_t events) const override;
   const delivery::StatusClassifier& classifier() const override { return classifier_; }
+  std::vector<std::string> secrets() const override { return {api_key_, escaped_api_key_}; }
 
  private:
+  std::string api_key_;          // secret: never logged
+  std::string escaped_api_key_;
   std::string url_;  // carries the api key: never logged
   delivery::StatusClassifier classifier_;  // the default table of DESIGN.md §3
 };

@@ -56,7 +56,7 @@ class DeliveryEngineTest : public ::testing::Test {
  protected:
   void make_engine(size_t max_events = 500, int64_t linger_ms = 100) {
     destinations::vidora::VidoraSettings vidora;
-    vidora.api_key = "k";
+    vidora.api_key = "test secret/key";
     vidora.base_url = "http://127.0.0.1:1";
     EngineSettings settings;
     settings.destination = "vidora";
@@ -119,7 +119,7 @@ TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
   run_until(3);
   ASSERT_EQ(requests_.size(), 1u);
   EXPECT_EQ(requests_[0].method, "POST");
-  EXPECT_EQ(requests_[0].url, "http://127.0.0.1:1/v1/events?api_key=k");
+  EXPECT_EQ(requests_[0].url, "http://127.0.0.1:1/v1/events?api_key=test%20secret%2Fkey");
   EXPECT_EQ(requests_[0].body.rfind("{\"data\":[", 0), 0u);
   ASSERT_EQ(outcomes_.size(), 3u);
   for (const auto& outcome : outcomes_) EXPECT_TRUE(outcome.delivered);
@@ -266,6 +266,23 @@ TEST_F(DeliveryEngineTest, RetryingPastMaxRetryDurationDeadLettersWithTheLastSta
   EXPECT_EQ(outcome.error.http_status, 503);
   EXPECT_GT(outcome.error.attempts, 1);
   EXPECT_GE(outcome.last_attempt_ms - outcome.first_attempt_ms, 60000);
+}
+
+TEST_F(DeliveryEngineTest, SecretsEchoedInAResponseBodyNeverReachTheOutcome) {
+  make_engine(500, 0);
+  responder_ = [](const HttpRequest& request) {
+    HttpResponse response = status(422);
+    // A destination that echoes the request URL and the raw key in its error.
+    response.body = "bad request " + request.url + " key=test secret/key";
+    return response;
+  };
+  submit("a", "a1");
+  run_until(1);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  const std::string& message = outcomes_[0].error.message;
+  EXPECT_EQ(message.find("test secret/key"), std::string::npos) << message;
+  EXPECT_EQ(message.find("test%20secret%2Fkey"), std::string::npos) << message;
+  EXPECT_NE(message.find("[REDACTED]"), std::string::npos) << message;
 }
 
 TEST_F(DeliveryEngineTest, OtherClientErrorsAreDeadLetteredAtOnce) {
