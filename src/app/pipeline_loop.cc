@@ -84,7 +84,17 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
         offsets.push_back({tracker->topic(), tracker->partition(), *offset});
       }
     }
-    if (!offsets.empty() && source_->commit_sync(offsets)) ++counters_.offsets_committed;
+    if (!offsets.empty()) {
+      if (source_->commit_sync(offsets)) {
+        ++counters_.offsets_committed;
+      } else {
+        // Not loss: the stored offsets stay with librdkafka and the new owner
+        // resumes from the last successful commit, so the gap is redelivered
+        // (duplicates, never gaps). Logged because it makes duplicates grow.
+        obs::log(obs::LogLevel::kWarn, "commit on revoke failed; the new owner will redeliver",
+                 {{"partitions", std::to_string(offsets.size())}});
+      }
+    }
   }
   // From here on the partitions' offsets are never stored again; late
   // completions still find their tracker through OutputRef and are ignored.
