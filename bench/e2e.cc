@@ -1,0 +1,1176 @@
+// End-to-end benchmark (issue 8, DESIGN.md §9):
+//   mock-cluster consume -> relay -> local HTTP sink -> committed offsets.
+//
+//   scripts/bench-e2e.sh [--smoke] [--out FILE] [options below]
+//
+// Processes (so that each one's CPU and memory are visible on its own):
+//  - this harness: the librdkafka mock cluster (3 brokers, --partitions), the
+//    producer, the /metrics scraper and, at the end, the raw consumer;
+//  - the relay: `cdp-relay run -c <generated config>`, a child process;
+//  - the sink: bench/e2e_sink (or `cdp-relay emulate --no-validate` with
+//    --sink-kind emulate), a child process.
+//
+// Input: half the messages are ~500 B Segment tracks from
+// tests/fixtures/mixed/small_tracks.jsonl, half come from app::DemoEventGenerator
+// (Segment track/page/identify, Segment batches of 3-5 tracks, mParticle
+// batches of 2-4 events; --malformed sets its malformed ratio, default 0, but
+// one Segment batch in 50 carries one item with no identity, which the relay
+// dead-letters). Every event timestamp is rewritten to the produce time, so
+// the relay's end-to-end histogram and the sink's receive-time latency both
+// measure produce -> delivery. The producer stays at most --max-ahead messages
+// ahead of what the relay consumed (the mock keeps only ~5 MB per partition).
+//
+// Phases:
+//  1. warm-up: the producer runs flat out until the relay has delivered, then
+//     --warmup-s more (group join, connection pool, AIMD ramp-up);
+//  2. max: flat out for --max-s; steady-state delivered and committed
+//     events/s are the counter deltas over this window (scraped from the
+//     relay's /metrics every 100 ms; committed events are exact: the producer
+//     records the event count of every offset it produced);
+//  3. latency: the producer paced at --load (0.5) x the measured max for
+//     --latency-s, after the backlog has drained; p50/p99/p99.9 from the sink's
+//     receive time minus the event timestamp (1 ms resolution), and, as a
+//     cross-check, from the delta of cdp_relay_end_to_end_latency_seconds
+//     (bucket bounds only);
+//  4. drain and reconcile: produced = delivered + dead-lettered + skipped, and
+//     the committed offsets reach the end of every partition; then SIGTERM;
+//  5. raw consume (relay stopped): a plain librdkafka consumer doing nothing,
+//     (a) re-reading what the mock still retains from the start of each
+//     partition, pass after pass ("raw reread", the consume ceiling), and
+//     (b) at the head while the producer runs flat out ("raw live", which also
+//     shows the producer's own ceiling).
+//
+// Figures are wall-clock based and noisy on a shared machine: the load
+// average is recorded with each phase.
+#include <fcntl.h>
+#include <httplib.h>
+#include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/demo_events.h"
+#include "app/mock_cluster.h"
+#include "model/timestamp.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using cdp_relay::app::DemoEventGenerator;
+using cdp_relay::app::DemoMessage;
+using cdp_relay::app::MockCluster;
+
+constexpr const char* kTopic = "bench-events";
+constexpr const char* kDeadLetterTopic = "bench-events.dlq";
+constexpr const char* kApiKey = "bench-api-key";
+
+struct Options {
+  int partitions = 8;
+  int brokers = 3;
+  double warmup_s = 5;
+  double max_s = 20;
+  double latency_s = 15;
+  double raw_s = 5;
+  double load = 0.5;
+  double malformed = 0.0;
+  uint64_t max_ahead = 20000;
+  std::string relay_bin;
+  std::string sink_bin;
+  std::string sink_kind = "bench";  // bench | emulate
+  std::string fixture;
+  std::string out;
+  std::string work_dir;
+};
+
+double steady_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string loadavg() {
+  std::string text = read_file("/proc/loadavg");
+  std::istringstream in(text);
+  std::string a, b, c;
+  in >> a >> b >> c;
+  return a + " " + b + " " + c;
+}
+
+double proc_cpu_s(pid_t pid) {
+  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return -1;
+  std::istringstream in(stat.substr(paren + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+long proc_status_kb(pid_t pid, const char* key) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key, 0) == 0) return std::atol(line.c_str() + std::strlen(key));
+  }
+  return -1;
+}
+
+double self_cpu_s() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t length = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A child process; stdout optionally piped back, stderr to a file.
+struct Child {
+  pid_t pid = -1;
+  FILE* out = nullptr;
+
+  void start(const std::vector<std::string>& argv, const std::string& stderr_file,
+             bool pipe_stdout) {
+    int fds[2] = {-1, -1};
+    if (pipe_stdout && pipe(fds) != 0) throw std::runtime_error("pipe");
+    pid = fork();
+    if (pid < 0) throw std::runtime_error("fork");
+    if (pid == 0) {
+      const int err = open(stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (err >= 0) dup2(err, 2);
+      if (pipe_stdout) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+      } else if (err >= 0) {
+        dup2(err, 1);
+      }
+      std::vector<char*> args;
+      for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    if (pipe_stdout) {
+      close(fds[1]);
+      out = fdopen(fds[0], "r");
+    }
+  }
+  std::string read_line() {
+    char line[512];
+    if (out == nullptr || std::fgets(line, sizeof line, out) == nullptr) return "";
+    return line;
+  }
+  // SIGTERM, then SIGKILL after `grace`. Returns the exit status (or -1).
+  int stop(std::chrono::milliseconds grace = 30s) {
+    if (pid <= 0) return -1;
+    kill(pid, SIGTERM);
+    int status = 0;
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        break;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    pid = -1;
+    if (out) std::fclose(out), out = nullptr;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  bool alive() const { return pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0; }
+  ~Child() {
+    if (pid > 0) stop(2s);
+  }
+};
+
+// The event count of every produced offset, per partition: turns committed
+// offsets and consumed offset ranges into exact event counts.
+class Ledger {
+ public:
+  explicit Ledger(int partitions) : events_(partitions) {}
+  void record(int32_t partition, int64_t offset, int events) {
+    std::lock_guard lock(mu_);
+    auto& column = events_.at(partition);
+    if (column.size() <= static_cast<size_t>(offset)) column.resize(offset + 1, 0);
+    column[offset] = static_cast<uint8_t>(events);
+  }
+  // Events at offsets [from, to), and how far the ledger knew (<= to).
+  uint64_t events_in(int32_t partition, int64_t from, int64_t& to) {
+    std::lock_guard lock(mu_);
+    const auto& column = events_.at(partition);
+    to = std::min<int64_t>(to, static_cast<int64_t>(column.size()));
+    uint64_t total = 0;
+    for (int64_t o = std::max<int64_t>(from, 0); o < to; ++o) total += column[o];
+    return total;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::vector<uint8_t>> events_;
+};
+
+// Overwrites every event timestamp in `json` with `now`: Segment `timestamp`
+// and `sentAt` (ISO 8601), mParticle `timestamp_unixtime_ms`.
+void stamp(std::string& json, int64_t now_ms, const std::string& now_iso) {
+  for (const char* key : {"\"timestamp\":\"", "\"sentAt\":\""}) {
+    const size_t key_size = std::strlen(key);
+    for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
+      at += key_size;
+      const size_t end = json.find('"', at);
+      if (end == std::string::npos) break;
+      json.replace(at, end - at, now_iso);
+      at += now_iso.size();
+    }
+  }
+  static const std::string kMs = "\"timestamp_unixtime_ms\":";
+  const std::string digits = std::to_string(now_ms);
+  for (size_t at = json.find(kMs); at != std::string::npos; at = json.find(kMs, at)) {
+    at += kMs.size();
+    size_t end = at;
+    while (end < json.size() && json[end] >= '0' && json[end] <= '9') ++end;
+    json.replace(at, end - at, digits);
+    at += digits.size();
+  }
+}
+
+class Feeder {
+ public:
+  Feeder(const std::string& brokers, std::vector<std::string> fixture, double malformed,
+         Ledger& ledger, uint64_t max_ahead)
+      : fixture_(std::move(fixture)), generator_(42, 5000, malformed), ledger_(ledger),
+        max_ahead_(max_ahead) {
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr);
+    rd_kafka_conf_set(conf, "queue.buffering.max.messages", "200000", errstr, sizeof errstr);
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, &Feeder::on_delivery);
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (producer_ == nullptr) throw std::runtime_error(std::string("producer: ") + errstr);
+  }
+  ~Feeder() {
+    stop();
+    rd_kafka_flush(producer_, 10000);
+    rd_kafka_destroy(producer_);
+  }
+
+  // rate_eps 0 = as fast as possible (within max_ahead of `consumed`).
+  void start(double rate_eps) {
+    stop();
+    stop_ = false;
+    rate_eps_ = rate_eps;
+    thread_ = std::thread([this] { loop(); });
+  }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    rd_kafka_flush(producer_, 10000);
+  }
+
+  std::atomic<uint64_t> consumed{0};  // messages the current reader has consumed
+  std::atomic<uint64_t> messages{0};  // produced (enqueued)
+  std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> acked_messages{0};
+  std::atomic<uint64_t> acked_events{0};
+  std::atomic<uint64_t> failed{0};
+  std::atomic<double> blocked_s{0};  // time spent waiting on max_ahead (the reader is slower)
+
+ private:
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    auto* self = static_cast<Feeder*>(opaque);
+    const int events = static_cast<int>(reinterpret_cast<intptr_t>(message->_private));
+    if (message->err) {
+      ++self->failed;
+      return;
+    }
+    self->ledger_.record(message->partition, message->offset, events);
+    ++self->acked_messages;
+    self->acked_events += events;
+  }
+
+  void loop() {
+    const double started = steady_s();
+    uint64_t phase_events = 0;
+    int64_t stamped_ms = 0;
+    std::string iso;
+    std::mt19937_64 random(7);
+    uint64_t sequence = 0;
+    while (!stop_) {
+      if (messages - consumed.load() > max_ahead_) {
+        const double t = steady_s();
+        rd_kafka_poll(producer_, 1);
+        blocked_s = blocked_s + (steady_s() - t);
+        continue;
+      }
+      if (rate_eps_ > 0 && static_cast<double>(phase_events) >= rate_eps_ * (steady_s() - started)) {
+        rd_kafka_poll(producer_, 1);
+        continue;
+      }
+      const int64_t now = wall_ms();
+      if (now != stamped_ms) {
+        stamped_ms = now;
+        iso.clear();
+        cdp_relay::model::append_iso8601_ms(iso, now);
+      }
+      DemoMessage message;
+      if (random() % 2 == 0) {
+        message.value = fixture_[sequence % fixture_.size()];
+        message.key = "user-" + std::to_string(sequence % 5000);
+      } else {
+        message = generator_.next();
+      }
+      ++sequence;
+      stamp(message.value, now, iso);
+      rd_kafka_resp_err_t err;
+      do {
+        err = rd_kafka_producev(
+            producer_, RD_KAFKA_V_TOPIC(kTopic),
+            RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
+            RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+            RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(message.events))),
+            RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer_, 5);
+      } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop_);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      rd_kafka_poll(producer_, 0);
+      ++messages;
+      events += message.events;
+      phase_events += message.events;
+    }
+  }
+
+  std::vector<std::string> fixture_;
+  DemoEventGenerator generator_;
+  Ledger& ledger_;
+  uint64_t max_ahead_;
+  rd_kafka_t* producer_ = nullptr;
+  std::thread thread_;
+  std::atomic<bool> stop_{true};
+  double rate_eps_ = 0;
+};
+
+// One scrape of the relay (and of the sink).
+struct Sample {
+  double t = 0;
+  double consumed_msgs = 0, delivered = 0, dead = 0, skipped = 0, filtered = 0;
+  double http_requests = 0, batch_sum = 0, batch_count = 0, paused = 0, concurrency = 0;
+  uint64_t committed_msgs = 0, committed_events = 0;
+  std::vector<std::pair<double, double>> e2e_buckets;  // le -> cumulative count
+  double relay_cpu = 0, sink_cpu = 0, self_cpu = 0;
+  long relay_hwm_kb = 0, relay_rss_kb = 0;
+  double sink_events = 0;
+  std::string load;
+};
+
+double label_number(const std::string& line, const char* label) {
+  const std::string key = std::string(label) + "=\"";
+  const size_t at = line.find(key);
+  if (at == std::string::npos) return NAN;
+  const std::string text = line.substr(at + key.size(), line.find('"', at + key.size()) - at - key.size());
+  if (text == "+Inf") return INFINITY;
+  return std::strtod(text.c_str(), nullptr);
+}
+
+class Scraper {
+ public:
+  Scraper(int admin_port, int sink_port, bool sink_has_stats, pid_t relay, pid_t sink,
+          Ledger& ledger, int partitions, Feeder& feeder)
+      : relay_client_("127.0.0.1", admin_port), sink_client_("127.0.0.1", sink_port),
+        sink_has_stats_(sink_has_stats), relay_(relay), sink_(sink), ledger_(ledger),
+        commit_(partitions, 0), feeder_(feeder) {
+    relay_client_.set_keep_alive(true);
+    sink_client_.set_keep_alive(true);
+  }
+  void start() {
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        scrape();
+        std::this_thread::sleep_for(100ms);
+      }
+    });
+  }
+  void stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  Sample latest() {
+    std::lock_guard lock(mu_);
+    return latest_;
+  }
+  std::vector<Sample> history() {
+    std::lock_guard lock(mu_);
+    return history_;
+  }
+  // A fresh sample, taken now (the phase boundaries).
+  Sample now() {
+    scrape();
+    return latest();
+  }
+  double sink_events() {
+    if (!sink_has_stats_) return -1;
+    std::lock_guard lock(sink_mu_);
+    auto response = sink_client_.Get("/stats");
+    if (!response || response->status != 200) return -1;
+    const std::string& body = response->body;
+    return std::strtod(body.c_str() + body.find("\"events\":") + 9, nullptr);
+  }
+  std::string sink_stats() {
+    std::lock_guard lock(sink_mu_);
+    auto response = sink_client_.Get("/stats");
+    return response && response->status == 200 ? response->body : "";
+  }
+  void reset_sink_latency() {
+    std::lock_guard lock(sink_mu_);
+    sink_client_.Post("/latency/reset", "", "text/plain");
+  }
+
+ private:
+  void scrape() {
+    std::lock_guard scrape_lock(scrape_mu_);
+    Sample s;
+    s.t = steady_s();
+    s.relay_cpu = proc_cpu_s(relay_);
+    s.sink_cpu = proc_cpu_s(sink_);
+    s.self_cpu = self_cpu_s();
+    s.relay_hwm_kb = proc_status_kb(relay_, "VmHWM:");
+    s.relay_rss_kb = proc_status_kb(relay_, "VmRSS:");
+    s.load = loadavg();
+    auto response = relay_client_.Get("/metrics");
+    if (!response || response->status != 200) return;
+    std::istringstream in(response->body);
+    std::map<int32_t, int64_t> commits;
+    for (std::string line; std::getline(in, line);) {
+      if (line.empty() || line[0] == '#') continue;
+      const size_t space = line.rfind(' ');
+      const double value = std::strtod(line.c_str() + space + 1, nullptr);
+      auto is = [&](const char* name) {
+        const size_t n = std::strlen(name);
+        return line.compare(0, n, name) == 0 && (line[n] == '{' || line[n] == ' ');
+      };
+      if (is("cdp_relay_messages_consumed_total")) s.consumed_msgs += value;
+      else if (is("cdp_relay_events_delivered_total")) s.delivered += value;
+      else if (is("cdp_relay_events_dead_lettered_total")) s.dead += value;
+      else if (is("cdp_relay_events_skipped_total")) s.skipped += value;
+      else if (is("cdp_relay_events_filtered_total")) s.filtered += value;
+      else if (is("cdp_relay_http_requests_total")) s.http_requests += value;
+      else if (is("cdp_relay_batch_events_sum")) s.batch_sum += value;
+      else if (is("cdp_relay_batch_events_count")) s.batch_count += value;
+      else if (is("cdp_relay_consumer_paused")) s.paused = value;
+      else if (is("cdp_relay_concurrency_limit")) s.concurrency = value;
+      else if (is("cdp_relay_end_to_end_latency_seconds_bucket"))
+        s.e2e_buckets.emplace_back(label_number(line, "le"), value);
+      else if (is("cdp_relay_commit_offset") && value >= 0)
+        commits[static_cast<int32_t>(label_number(line, "partition"))] = static_cast<int64_t>(value);
+    }
+    s.sink_events = sink_events();
+    feeder_.consumed = static_cast<uint64_t>(s.consumed_msgs);
+    std::lock_guard lock(mu_);
+    for (auto [partition, offset] : commits) {
+      if (partition < 0 || partition >= static_cast<int32_t>(commit_.size())) continue;
+      int64_t to = offset;
+      if (to > commit_[partition]) {
+        committed_events_ += ledger_.events_in(partition, commit_[partition], to);
+        committed_msgs_ += static_cast<uint64_t>(to - commit_[partition]);
+        commit_[partition] = to;
+      }
+    }
+    s.committed_msgs = committed_msgs_;
+    s.committed_events = committed_events_;
+    latest_ = s;
+    history_.push_back(s);
+  }
+
+  httplib::Client relay_client_;
+  httplib::Client sink_client_;
+  bool sink_has_stats_;
+  pid_t relay_, sink_;
+  Ledger& ledger_;
+  std::vector<int64_t> commit_;
+  uint64_t committed_msgs_ = 0, committed_events_ = 0;
+  Feeder& feeder_;
+  std::mutex mu_, scrape_mu_, sink_mu_;
+  Sample latest_;
+  std::vector<Sample> history_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+};
+
+// Quantile from the delta of two cumulative Prometheus histograms: the bucket
+// bound that holds it (and the linear interpolation inside it).
+std::pair<double, double> histogram_quantile(const Sample& a, const Sample& b, double q) {
+  std::vector<std::pair<double, double>> delta;
+  for (size_t i = 0; i < b.e2e_buckets.size(); ++i) {
+    const double before = i < a.e2e_buckets.size() ? a.e2e_buckets[i].second : 0;
+    delta.emplace_back(b.e2e_buckets[i].first, b.e2e_buckets[i].second - before);
+  }
+  std::sort(delta.begin(), delta.end());
+  if (delta.empty() || delta.back().second <= 0) return {NAN, NAN};
+  const double rank = q * delta.back().second;
+  double lower = 0, below = 0;
+  for (const auto& [le, count] : delta) {
+    if (count >= rank) {
+      const double inside = count - below;
+      const double fraction = inside > 0 ? (rank - below) / inside : 1;
+      return {le, std::isinf(le) ? lower : lower + (le - lower) * fraction};
+    }
+    lower = le;
+    below = count;
+  }
+  return {NAN, NAN};
+}
+
+struct RawResult {
+  double msgs_per_s = 0, events_per_s = 0, mb_per_s = 0, seconds = 0, cpu_s = 0;
+  uint64_t messages = 0, events = 0, errors = 0;
+  int passes = 0;
+  std::string load;
+};
+
+rd_kafka_t* raw_consumer(const std::string& brokers, bool eof) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto set = [&](const char* key, const char* value) {
+    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(std::string("raw consumer: ") + errstr);
+    }
+  };
+  set("bootstrap.servers", brokers.c_str());
+  set("group.id", "cdp-relay-bench-raw");
+  set("enable.auto.commit", "false");
+  set("enable.auto.offset.store", "false");
+  set("fetch.wait.max.ms", "10");  // DESIGN.md §8: the mock never cuts a fetch wait short
+  set("enable.partition.eof", eof ? "true" : "false");
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) throw std::runtime_error(std::string("raw consumer: ") + errstr);
+  rd_kafka_poll_set_consumer(rk);
+  return rk;
+}
+
+// Re-reads every partition from its log start to its end, pass after pass,
+// for `seconds`. The producer is stopped.
+RawResult raw_reread(const std::string& brokers, int partitions, double seconds, Ledger& ledger) {
+  rd_kafka_t* rk = raw_consumer(brokers, true);
+  std::vector<int64_t> low(partitions), high(partitions);
+  uint64_t pass_events = 0, pass_messages = 0;
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_query_watermark_offsets(rk, kTopic, p, &low[p], &high[p], 5000);
+    int64_t to = high[p];
+    pass_events += ledger.events_in(p, low[p], to);
+    pass_messages += static_cast<uint64_t>(high[p] - low[p]);
+  }
+  RawResult result;
+  result.load = loadavg();
+  uint64_t bytes = 0;
+  const double cpu0 = self_cpu_s();
+  const double started = steady_s();
+  while (steady_s() - started < seconds) {
+    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+    for (int p = 0; p < partitions; ++p) {
+      rd_kafka_topic_partition_list_add(list, kTopic, p)->offset = low[p];
+    }
+    rd_kafka_assign(rk, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    int eofs = 0;
+    uint64_t messages = 0;
+    while (eofs < partitions && steady_s() - started < seconds + 10) {
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, 100);
+      if (message == nullptr) continue;
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        ++eofs;
+      } else if (!message->err) {
+        ++messages;
+        bytes += message->len;
+      }
+      rd_kafka_message_destroy(message);
+    }
+    rd_kafka_assign(rk, nullptr);
+    result.messages += messages;
+    result.events += messages == pass_messages ? pass_events : 0;
+    ++result.passes;
+  }
+  result.seconds = steady_s() - started;
+  result.cpu_s = self_cpu_s() - cpu0;
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  result.msgs_per_s = static_cast<double>(result.messages) / result.seconds;
+  // Events scale with the messages of complete passes (every pass is the same range).
+  result.events_per_s = pass_messages ? result.msgs_per_s * static_cast<double>(pass_events) /
+                                            static_cast<double>(pass_messages)
+                                      : 0;
+  result.mb_per_s = static_cast<double>(bytes) / result.seconds / 1e6;
+  return result;
+}
+
+// Consumes at the head of every partition while the producer runs flat out.
+RawResult raw_live(const std::string& brokers, int partitions, double seconds, Feeder& feeder,
+                   Ledger& ledger) {
+  rd_kafka_t* rk = raw_consumer(brokers, false);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    // The current end as an absolute offset: a logical END would resolve only
+    // once the consumer is up, after the producer may already be max_ahead.
+    int64_t low = 0, high = 0;
+    rd_kafka_query_watermark_offsets(rk, kTopic, p, &low, &high, 5000);
+    rd_kafka_topic_partition_list_add(list, kTopic, p)->offset = high;
+  }
+  rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  const uint64_t base = feeder.messages.load();
+  feeder.consumed = base;
+  feeder.start(0);
+  uint64_t messages = 0, bytes = 0;
+  std::vector<int64_t> first(partitions, -1), last(partitions, -1);
+  RawResult result;
+  const double started = steady_s();
+  double window_start = 0, cpu0 = 0;
+  uint64_t window_messages = 0, window_bytes = 0;
+  std::vector<int64_t> window_first;
+  while (steady_s() - started < seconds + 1) {
+    if (window_start == 0 && steady_s() - started >= 1) {  // 1 s to settle
+      window_start = steady_s();
+      cpu0 = self_cpu_s();
+      window_messages = messages;
+      window_bytes = bytes;
+      window_first = last;
+      result.load = loadavg();
+    }
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, 100);
+    if (message == nullptr) continue;
+    if (!message->err) {
+      ++messages;
+      bytes += message->len;
+      last[message->partition] = message->offset;
+      if (first[message->partition] < 0) first[message->partition] = message->offset;
+      if ((messages & 255) == 0) feeder.consumed = base + messages;
+    } else if (++result.errors == 1) {
+      std::fprintf(stderr, "  [raw live] consume error: %s\n", rd_kafka_message_errstr(message));
+    }
+    rd_kafka_message_destroy(message);
+  }
+  result.seconds = steady_s() - window_start;
+  result.cpu_s = self_cpu_s() - cpu0;
+  feeder.stop();
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  result.messages = messages - window_messages;
+  for (int p = 0; p < partitions; ++p) {
+    if (last[p] < 0) continue;
+    const int64_t from = window_first.empty() || window_first[p] < 0 ? first[p] : window_first[p] + 1;
+    int64_t to = last[p] + 1;
+    result.events += ledger.events_in(p, from, to);
+  }
+  result.msgs_per_s = static_cast<double>(result.messages) / result.seconds;
+  result.events_per_s = static_cast<double>(result.events) / result.seconds;
+  result.mb_per_s = static_cast<double>(bytes - window_bytes) / result.seconds / 1e6;
+  return result;
+}
+
+std::string machine() {
+  std::string model = "unknown";
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  utsname name{};
+  uname(&name);
+  return model + ", " + std::to_string(std::thread::hardware_concurrency()) + " CPU, " +
+         name.sysname + " " + name.release;
+}
+
+std::string today(const char* format) {
+  const std::time_t now = std::time(nullptr);
+  char text[64];
+  std::strftime(text, sizeof text, format, std::localtime(&now));
+  return text;
+}
+
+[[noreturn]] void usage() {
+  std::fprintf(stderr,
+               "usage: e2e [--smoke] [--out FILE] [--partitions N] [--warmup-s S] [--max-s S]\n"
+               "           [--latency-s S] [--raw-s S] [--load F] [--malformed F] [--max-ahead N]\n"
+               "           [--relay PATH] [--sink PATH] [--sink-kind bench|emulate]\n"
+               "           [--fixture FILE] [--work-dir DIR]\n");
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  const std::filesystem::path self = std::filesystem::canonical("/proc/self/exe");
+  o.relay_bin = (self.parent_path().parent_path() / "cdp-relay").string();
+  o.sink_bin = (self.parent_path() / "e2e_sink").string();
+  o.fixture = std::string(CDP_RELAY_SOURCE_DIR) + "/tests/fixtures/mixed/small_tracks.jsonl";
+  o.out = std::string(CDP_RELAY_SOURCE_DIR) + "/bench/results/e2e-" + today("%Y-%m-%d-%H%M%S") + ".json";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) usage();
+      return argv[++i];
+    };
+    if (arg == "--smoke") {
+      o.warmup_s = 1, o.max_s = 3, o.latency_s = 3, o.raw_s = 1;
+    } else if (arg == "--out") o.out = value();
+    else if (arg == "--partitions") o.partitions = std::stoi(value());
+    else if (arg == "--warmup-s") o.warmup_s = std::stod(value());
+    else if (arg == "--max-s") o.max_s = std::stod(value());
+    else if (arg == "--latency-s") o.latency_s = std::stod(value());
+    else if (arg == "--raw-s") o.raw_s = std::stod(value());
+    else if (arg == "--load") o.load = std::stod(value());
+    else if (arg == "--malformed") o.malformed = std::stod(value());
+    else if (arg == "--max-ahead") o.max_ahead = std::stoull(value());
+    else if (arg == "--relay") o.relay_bin = value();
+    else if (arg == "--sink") o.sink_bin = value();
+    else if (arg == "--sink-kind") o.sink_kind = value();
+    else if (arg == "--fixture") o.fixture = value();
+    else if (arg == "--work-dir") o.work_dir = value();
+    else usage();
+  }
+  if (o.sink_kind != "bench" && o.sink_kind != "emulate") usage();
+  return o;
+}
+
+void write_config(const std::string& path, const std::string& brokers, int sink_port,
+                  int admin_port) {
+  std::ofstream out(path);
+  out << "# Generated by bench/e2e. Product defaults except: the mock cluster's\n"
+         "# settings (DESIGN.md §8) and timestamp_format unix_ms (the sink measures\n"
+         "# latency from it).\n"
+         "kafka:\n"
+         "  brokers: \"" << brokers << "\"\n"
+         "  group_id: cdp-relay-bench\n"
+         "  consumer:\n"
+         "    session.timeout.ms: \"6000\"\n"
+         "    max.poll.interval.ms: \"10000\"\n"
+         "    fetch.wait.max.ms: \"10\"\n"
+         "sources:\n"
+         "  - topic: " << kTopic << "\n"
+         "    format: auto\n"
+         "dead_letter:\n"
+         "  topic: " << kDeadLetterTopic << "\n"
+         "destinations:\n"
+         "  vidora:\n"
+         "    enabled: true\n"
+         "    api_key: " << kApiKey << "\n"
+         "    base_url: http://127.0.0.1:" << sink_port << "\n"
+         "    timestamp_format: unix_ms\n"
+         "admin:\n"
+         "  listen: \"127.0.0.1:" << admin_port << "\"\n"
+         "log_level: warn\n";
+}
+
+// Waits until `done` or `timeout_s`; prints a progress line every second.
+bool wait_for(Scraper& scraper, Feeder& feeder, const char* phase, double timeout_s,
+              const std::function<bool(const Sample&)>& done) {
+  const double started = steady_s();
+  Sample previous = scraper.latest();
+  double next_print = started + 1;
+  while (steady_s() - started < timeout_s) {
+    std::this_thread::sleep_for(100ms);
+    const Sample s = scraper.latest();
+    if (done && done(s)) return true;
+    if (steady_s() >= next_print && s.t > previous.t) {
+      std::fprintf(stderr,
+                   "  [%-8s] %6.1f s  delivered %11.0f  %9.0f ev/s  lag %7.0f msgs  relay cpu "
+                   "%4.0f%%  load %s\n",
+                   phase, steady_s() - started, s.delivered,
+                   (s.delivered - previous.delivered) / (s.t - previous.t),
+                   static_cast<double>(feeder.messages.load()) - s.consumed_msgs,
+                   100 * (s.relay_cpu - previous.relay_cpu) / (s.t - previous.t), s.load.c_str());
+      previous = s;
+      next_print += 1;
+    }
+  }
+  return !done;
+}
+
+std::string json_number(double value) {
+  if (!std::isfinite(value)) return "null";
+  char text[64];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse(argc, argv);
+  std::signal(SIGPIPE, SIG_IGN);
+  const std::string work_dir =
+      options.work_dir.empty()
+          ? (std::filesystem::temp_directory_path() / ("cdp-relay-e2e-" + std::to_string(getpid()))).string()
+          : options.work_dir;
+  std::filesystem::create_directories(work_dir);
+
+  std::vector<std::string> fixture;
+  {
+    std::ifstream in(options.fixture);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) fixture.push_back(line);
+    }
+  }
+  if (fixture.empty()) {
+    std::fprintf(stderr, "e2e: no fixture lines in %s\n", options.fixture.c_str());
+    return 1;
+  }
+
+  MockCluster cluster(options.brokers);
+  cluster.create_topic(kTopic, options.partitions);
+  cluster.create_topic(kDeadLetterTopic, 1);
+  const std::string brokers = cluster.bootstrap_servers();
+
+  // The sink.
+  Child sink;
+  int sink_port = 0;
+  const bool bench_sink = options.sink_kind == "bench";
+  if (bench_sink) {
+    sink.start({options.sink_bin, "--port", "0"}, work_dir + "/sink.log", true);
+    const std::string line = sink.read_line();
+    if (line.rfind("listening ", 0) == 0) sink_port = std::atoi(line.c_str() + 10);
+  } else {
+    sink_port = free_port();
+    sink.start({options.relay_bin, "emulate", "--no-validate", "--listen",
+                "127.0.0.1:" + std::to_string(sink_port), "--api-key", kApiKey},
+               work_dir + "/sink.log", true);
+    sink.read_line();  // "emulator listening on ..."
+  }
+  if (sink_port <= 0 || !sink.alive()) {
+    std::fprintf(stderr, "e2e: the sink did not start (see %s/sink.log)\n", work_dir.c_str());
+    return 1;
+  }
+
+  // The relay.
+  const int admin_port = free_port();
+  const std::string config_file = work_dir + "/relay.yaml";
+  write_config(config_file, brokers, sink_port, admin_port);
+  Child relay;
+  relay.start({options.relay_bin, "run", "-c", config_file}, work_dir + "/relay.log", false);
+
+  std::printf("cdp-relay end-to-end benchmark\n");
+  std::printf("  machine   %s\n", machine().c_str());
+  std::printf("  kafka     mock cluster, %d brokers, topic %s, %d partitions\n", options.brokers,
+              kTopic, options.partitions);
+  std::printf("  relay     %s run -c %s (pid %d)\n", options.relay_bin.c_str(),
+              config_file.c_str(), relay.pid);
+  std::printf("  sink      %s on 127.0.0.1:%d (pid %d)\n",
+              bench_sink ? "bench/e2e_sink" : "cdp-relay emulate --no-validate", sink_port,
+              sink.pid);
+  std::printf("  logs      %s\n\n", work_dir.c_str());
+  std::fflush(stdout);
+
+  Ledger ledger(options.partitions);
+  Feeder feeder(brokers, fixture, options.malformed, ledger, options.max_ahead);
+  Scraper scraper(admin_port, sink_port, bench_sink, relay.pid, sink.pid, ledger,
+                  options.partitions, feeder);
+  {  // the admin server answers once the relay is constructed
+    httplib::Client probe("127.0.0.1", admin_port);
+    const double started = steady_s();
+    while (!probe.Get("/healthz") && steady_s() - started < 30) {
+      if (!relay.alive()) {
+        std::fprintf(stderr, "e2e: the relay exited (see %s/relay.log)\n", work_dir.c_str());
+        return 1;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+  }
+  scraper.start();
+
+  // 1. Warm-up.
+  feeder.start(0);
+  if (!wait_for(scraper, feeder, "join", 60, [](const Sample& s) { return s.delivered > 0; })) {
+    std::fprintf(stderr, "e2e: nothing delivered within 60 s (see %s/relay.log)\n",
+                 work_dir.c_str());
+    return 1;
+  }
+  wait_for(scraper, feeder, "warm-up", options.warmup_s, nullptr);
+
+  // 2. Max.
+  const Sample max_a = scraper.now();
+  const double blocked_a = feeder.blocked_s;
+  wait_for(scraper, feeder, "max", options.max_s, nullptr);
+  const Sample max_b = scraper.now();
+  const double blocked_b = feeder.blocked_s;
+  const double max_dt = max_b.t - max_a.t;
+  const double max_delivered_eps = (max_b.delivered - max_a.delivered) / max_dt;
+  const double max_committed_eps =
+      static_cast<double>(max_b.committed_events - max_a.committed_events) / max_dt;
+  const double max_committed_mps =
+      static_cast<double>(max_b.committed_msgs - max_a.committed_msgs) / max_dt;
+  const double max_consumed_mps = (max_b.consumed_msgs - max_a.consumed_msgs) / max_dt;
+  const double max_resolved_eps = ((max_b.delivered + max_b.dead + max_b.skipped + max_b.filtered) -
+                                   (max_a.delivered + max_a.dead + max_a.skipped + max_a.filtered)) /
+                                  max_dt;
+  // Per-second delivered rates inside the window (spread = noise).
+  std::vector<double> per_second;
+  {
+    const auto history = scraper.history();
+    const Sample* mark = nullptr;
+    for (const auto& s : history) {
+      if (s.t < max_a.t || s.t > max_b.t) continue;
+      if (mark == nullptr) mark = &s;
+      else if (s.t - mark->t >= 1.0) {
+        per_second.push_back((s.delivered - mark->delivered) / (s.t - mark->t));
+        mark = &s;
+      }
+    }
+    std::sort(per_second.begin(), per_second.end());
+  }
+  double paused_fraction = 0;
+  {
+    const auto history = scraper.history();
+    int n = 0;
+    for (const auto& s : history) {
+      if (s.t < max_a.t || s.t > max_b.t) continue;
+      paused_fraction += s.paused;
+      ++n;
+    }
+    if (n) paused_fraction /= n;
+  }
+
+  // 3. Latency at `load` x max.
+  const double target_eps = options.load * max_delivered_eps;
+  feeder.start(target_eps);
+  wait_for(scraper, feeder, "drain", 30, [&](const Sample& s) {
+    return static_cast<double>(feeder.messages.load()) - s.consumed_msgs < 2000;
+  });
+  wait_for(scraper, feeder, "settle", 2, nullptr);
+  if (bench_sink) scraper.reset_sink_latency();
+  const Sample lat_a = scraper.now();
+  const uint64_t produced_a = feeder.events;
+  wait_for(scraper, feeder, "latency", options.latency_s, nullptr);
+  const Sample lat_b = scraper.now();
+  const uint64_t produced_b = feeder.events;
+  const std::string sink_latency = bench_sink ? scraper.sink_stats() : "";
+  const double lat_dt = lat_b.t - lat_a.t;
+  const double lat_delivered_eps = (lat_b.delivered - lat_a.delivered) / lat_dt;
+  const double lat_produced_eps = static_cast<double>(produced_b - produced_a) / lat_dt;
+  auto sink_field = [&](const char* key) -> double {
+    const size_t at = sink_latency.find(std::string("\"") + key + "\":");
+    return at == std::string::npos ? NAN
+                                   : std::strtod(sink_latency.c_str() + at + std::strlen(key) + 3, nullptr);
+  };
+  const double sink_p50 = sink_field("p50_ms"), sink_p99 = sink_field("p99_ms"),
+               sink_p999 = sink_field("p999_ms"), sink_max = sink_field("max_ms"),
+               sink_count = sink_field("count");
+  const auto hist_p50 = histogram_quantile(lat_a, lat_b, 0.50);
+  const auto hist_p99 = histogram_quantile(lat_a, lat_b, 0.99);
+  const auto hist_p999 = histogram_quantile(lat_a, lat_b, 0.999);
+
+  // 4. Drain and reconcile.
+  feeder.stop();
+  const double produced_events = static_cast<double>(feeder.acked_events.load());
+  const uint64_t produced_messages = feeder.acked_messages.load();
+  const bool drained = wait_for(scraper, feeder, "drain", 60, [&](const Sample& s) {
+    return s.delivered + s.dead + s.skipped + s.filtered >= produced_events &&
+           s.committed_msgs >= produced_messages;
+  });
+  const Sample final_sample = scraper.now();
+  scraper.stop();
+  const double sink_received = bench_sink ? scraper.sink_events() : final_sample.delivered;
+  const int relay_exit = relay.stop();
+  const bool reconciled =
+      drained && feeder.failed == 0 &&
+      final_sample.delivered + final_sample.dead + final_sample.skipped + final_sample.filtered ==
+          produced_events &&
+      final_sample.committed_events == static_cast<uint64_t>(produced_events) &&
+      sink_received >= final_sample.delivered;
+
+  // 5. Raw consume (relay stopped).
+  std::fprintf(stderr, "  [raw]      re-reading the retained log for %.0f s, then at the head "
+                       "for %.0f s\n", options.raw_s, options.raw_s);
+  const RawResult reread = raw_reread(brokers, options.partitions, options.raw_s, ledger);
+  const RawResult live = raw_live(brokers, options.partitions, options.raw_s, feeder, ledger);
+  const double sink_cpu_total = proc_cpu_s(sink.pid);
+  sink.stop(5s);
+
+  // Figures.
+  const double delivered_window = max_b.delivered - max_a.delivered;
+  const double relay_cpu = max_b.relay_cpu - max_a.relay_cpu;
+  const double sink_cpu = max_b.sink_cpu - max_a.sink_cpu;
+  const double harness_cpu = max_b.self_cpu - max_a.self_cpu;
+  const double per_m = 1e6 / std::max(1.0, delivered_window);
+  const double ratio_reread = max_delivered_eps / reread.events_per_s;
+  const double ratio_live = max_delivered_eps / live.events_per_s;
+  const double hwm_mib = static_cast<double>(final_sample.relay_hwm_kb) / 1024.0;
+  const double batch_mean = (max_b.batch_sum - max_a.batch_sum) /
+                            std::max(1.0, max_b.batch_count - max_a.batch_count);
+  const double blocked = (blocked_b - blocked_a) / max_dt;
+  auto pct = [&](double q) -> double {
+    if (per_second.empty()) return NAN;
+    return per_second[std::min(per_second.size() - 1,
+                               static_cast<size_t>(q * static_cast<double>(per_second.size())))];
+  };
+
+  std::printf("\n  %-46s %14s   %s\n", "figure", "value", "load avg (1/5/15 min)");
+  auto row = [](const char* name, const std::string& value, const std::string& load) {
+    std::printf("  %-46s %14s   %s\n", name, value.c_str(), load.c_str());
+  };
+  auto fmt = [](const char* format, double value) {
+    char text[64];
+    std::snprintf(text, sizeof text, format, value);
+    return std::string(text);
+  };
+  const std::string load_max = max_a.load + " -> " + max_b.load;
+  const std::string load_lat = lat_a.load + " -> " + lat_b.load;
+  row("max: delivered events/s", fmt("%.0f", max_delivered_eps), load_max);
+  row("max: committed events/s", fmt("%.0f", max_committed_eps), "");
+  row("max: committed msgs/s", fmt("%.0f", max_committed_mps), "");
+  row("max: resolved events/s (+dlq, skipped)", fmt("%.0f", max_resolved_eps), "");
+  row("max: per-second delivered min/median/max",
+      fmt("%.0f", pct(0)) + "/" + fmt("%.0f", pct(0.5)) + "/" + fmt("%.0f", pct(1.0)), "");
+  row("raw reread: events/s (msgs/s)",
+      fmt("%.0f", reread.events_per_s) + " (" + fmt("%.0f", reread.msgs_per_s) + ")", reread.load);
+  row("raw live (producer flat out): events/s",
+      fmt("%.0f", live.events_per_s) + " (" + fmt("%.0f", live.msgs_per_s) + ")", live.load);
+  row("ratio relay / raw reread", fmt("%.3f", ratio_reread), "");
+  row("ratio relay / raw live", fmt("%.3f", ratio_live), "");
+  row("latency phase: target / delivered events/s",
+      fmt("%.0f", target_eps) + "/" + fmt("%.0f", lat_delivered_eps), load_lat);
+  row("latency (sink) p50 / p99 / p99.9 ms",
+      fmt("%.0f", sink_p50) + "/" + fmt("%.0f", sink_p99) + "/" + fmt("%.0f", sink_p999), "");
+  row("latency (relay histogram) p50 / p99 / p99.9",
+      "<=" + fmt("%g", hist_p50.first) + "/<=" + fmt("%g", hist_p99.first) + "/<=" +
+          fmt("%g", hist_p999.first) + " s",
+      "");
+  row("relay peak RSS (VmHWM) MiB", fmt("%.1f", hwm_mib), "");
+  row("relay CPU s per M events", fmt("%.2f", relay_cpu * per_m), "");
+  row("sink CPU s per M events", fmt("%.2f", sink_cpu * per_m), "");
+  row("harness CPU s per M (producer+mock+scraper)", fmt("%.2f", harness_cpu * per_m), "");
+  row("relay cores busy during max", fmt("%.2f", relay_cpu / max_dt), "");
+  row("sink cores busy during max", fmt("%.2f", sink_cpu / max_dt), "");
+  row("harness cores busy during max", fmt("%.2f", harness_cpu / max_dt), "");
+  row("producer blocked on relay (share of max)", fmt("%.2f", blocked), "");
+  row("relay consumer paused (share of max)", fmt("%.2f", paused_fraction), "");
+  row("mean events per HTTP request", fmt("%.0f", batch_mean), "");
+  row("reconciled (produced = resolved = committed)", reconciled ? "yes" : "NO", "");
+  std::printf("\n  produced %.0f events in %llu msgs: delivered %.0f, dead-lettered %.0f, skipped "
+              "%.0f, filtered %.0f; committed %llu events; sink received %.0f; relay exit %d\n",
+              produced_events, static_cast<unsigned long long>(produced_messages),
+              final_sample.delivered, final_sample.dead, final_sample.skipped,
+              final_sample.filtered, static_cast<unsigned long long>(final_sample.committed_events),
+              sink_received, relay_exit);
+  std::printf("  figures are wall-clock on a shared 2-core machine: noisy, compare runs with "
+              "their load averages\n");
+
+  std::ostringstream json;
+  json << "{\n"
+       << "  \"date\": \"" << today("%Y-%m-%dT%H:%M:%S%z") << "\",\n"
+       << "  \"machine\": \"" << machine() << "\",\n"
+       << "  \"setup\": {\"partitions\": " << options.partitions << ", \"brokers\": " << options.brokers
+       << ", \"sink\": \"" << (bench_sink ? "e2e_sink" : "emulate --no-validate")
+       << "\", \"relay\": \"child process\", \"warmup_s\": " << options.warmup_s
+       << ", \"max_s\": " << json_number(max_dt) << ", \"latency_s\": " << json_number(lat_dt)
+       << ", \"raw_s\": " << options.raw_s << ", \"load\": " << options.load
+       << ", \"max_ahead\": " << options.max_ahead << "},\n"
+       << "  \"max\": {\"delivered_events_per_s\": " << json_number(max_delivered_eps)
+       << ", \"committed_events_per_s\": " << json_number(max_committed_eps)
+       << ", \"committed_msgs_per_s\": " << json_number(max_committed_mps)
+       << ", \"consumed_msgs_per_s\": " << json_number(max_consumed_mps)
+       << ", \"resolved_events_per_s\": " << json_number(max_resolved_eps)
+       << ", \"per_second_min\": " << json_number(pct(0))
+       << ", \"per_second_median\": " << json_number(pct(0.5))
+       << ", \"per_second_max\": " << json_number(pct(1.0))
+       << ", \"mean_events_per_request\": " << json_number(batch_mean)
+       << ", \"producer_blocked_share\": " << json_number(blocked)
+       << ", \"consumer_paused_share\": " << json_number(paused_fraction)
+       << ", \"loadavg_start\": \"" << max_a.load << "\", \"loadavg_end\": \"" << max_b.load << "\"},\n"
+       << "  \"raw\": {\"reread_events_per_s\": " << json_number(reread.events_per_s)
+       << ", \"reread_msgs_per_s\": " << json_number(reread.msgs_per_s)
+       << ", \"reread_mb_per_s\": " << json_number(reread.mb_per_s)
+       << ", \"reread_passes\": " << reread.passes
+       << ", \"reread_loadavg\": \"" << reread.load << "\""
+       << ", \"live_events_per_s\": " << json_number(live.events_per_s)
+       << ", \"live_msgs_per_s\": " << json_number(live.msgs_per_s)
+       << ", \"live_loadavg\": \"" << live.load << "\""
+       << ", \"ratio_relay_to_reread\": " << json_number(ratio_reread)
+       << ", \"ratio_relay_to_live\": " << json_number(ratio_live) << "},\n"
+       << "  \"latency\": {\"target_events_per_s\": " << json_number(target_eps)
+       << ", \"produced_events_per_s\": " << json_number(lat_produced_eps)
+       << ", \"delivered_events_per_s\": " << json_number(lat_delivered_eps)
+       << ", \"sink_count\": " << json_number(sink_count)
+       << ", \"sink_p50_ms\": " << json_number(sink_p50) << ", \"sink_p99_ms\": " << json_number(sink_p99)
+       << ", \"sink_p999_ms\": " << json_number(sink_p999) << ", \"sink_max_ms\": " << json_number(sink_max)
+       << ", \"histogram_p50_le_s\": " << json_number(hist_p50.first)
+       << ", \"histogram_p99_le_s\": " << json_number(hist_p99.first)
+       << ", \"histogram_p999_le_s\": " << json_number(hist_p999.first)
+       << ", \"histogram_p50_interp_s\": " << json_number(hist_p50.second)
+       << ", \"histogram_p99_interp_s\": " << json_number(hist_p99.second)
+       << ", \"histogram_p999_interp_s\": " << json_number(hist_p999.second)
+       << ", \"loadavg_start\": \"" << lat_a.load << "\", \"loadavg_end\": \"" << lat_b.load << "\"},\n"
+       << "  \"resources\": {\"relay_peak_rss_mib\": " << json_number(hwm_mib)
+       << ", \"relay_cpu_s_per_million\": " << json_number(relay_cpu * per_m)
+       << ", \"sink_cpu_s_per_million\": " << json_number(sink_cpu * per_m)
+       << ", \"harness_cpu_s_per_million\": " << json_number(harness_cpu * per_m)
+       << ", \"relay_cores\": " << json_number(relay_cpu / max_dt)
+       << ", \"sink_cores\": " << json_number(sink_cpu / max_dt)
+       << ", \"harness_cores\": " << json_number(harness_cpu / max_dt)
+       << ", \"sink_cpu_s_total\": " << json_number(sink_cpu_total) << "},\n"
+       << "  \"reconcile\": {\"produced_events\": " << json_number(produced_events)
+       << ", \"produced_messages\": " << produced_messages
+       << ", \"delivered\": " << json_number(final_sample.delivered)
+       << ", \"dead_lettered\": " << json_number(final_sample.dead)
+       << ", \"skipped\": " << json_number(final_sample.skipped)
+       << ", \"filtered\": " << json_number(final_sample.filtered)
+       << ", \"committed_events\": " << final_sample.committed_events
+       << ", \"sink_received\": " << json_number(sink_received)
+       << ", \"relay_exit\": " << relay_exit
+       << ", \"reconciled\": " << (reconciled ? "true" : "false") << "}\n"
+       << "}\n";
+  std::filesystem::create_directories(std::filesystem::path(options.out).parent_path());
+  std::ofstream(options.out) << json.str();
+  std::printf("  JSON: %s\n", options.out.c_str());
+  return reconciled ? 0 : 1;
+}
