@@ -4,7 +4,7 @@
 # Prints one line per target: executions, corpus size and crashes; exits 1 if
 # any target crashed (the crash input is left in build-fuzz/crashes/<target>/).
 #
-# Usage: scripts/fuzz.sh [seconds-per-target]   (default 45; .ci/run uses it)
+# Usage: scripts/fuzz.sh [seconds-per-target]   (default 45; not yet part of .ci/run)
 # Longer run (e.g. overnight, both cores):
 #   FUZZ_JOBS=2 bash scripts/fuzz.sh 3600
 # Keep what a long run learned: the working corpus stays in

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# ASan+UBSan build and run of the unit and integration tests (issue 7; .ci/run
-# calls it through scripts/test.sh). Builds into build-asan/; the relay binary
+# ASan+UBSan build and run of the unit and integration tests (issue 7; run by
+# hand for now, not yet part of .ci/run). Builds into build-asan/; the relay binary
 # the integration tests start as a child process is instrumented too.
 # Any sanitizer report fails the test it happens in (-fno-sanitize-recover).
 #
