@@ -1,10 +1,13 @@
 // Retry-After parsing by hand: a small cursor over the string_view, exact
 // grammar per form, and civil-date arithmetic on int64 (Howard Hinnant's
-// days_from_civil), so that no input can reach undefined behaviour.
+// days_from_civil, shared with model/timestamp), so that no input can reach
+// undefined behaviour.
 #include "delivery/retry_after.h"
 
 #include <array>
 #include <cstddef>
+
+#include "model/timestamp.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -56,24 +59,6 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
   while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
   return s;
-}
-
-bool is_leap(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-int days_in_month(int64_t year, int month) {
-  constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return (month == 2 && is_leap(year)) ? 29 : kDays[static_cast<size_t>(month - 1)];
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date. REQUIRES: a valid date.
-int64_t days_from_civil(int64_t y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t mp = (m + 9) % 12;
-  const int64_t doy = (153 * mp + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
 }
 
 // Year of a day count since 1970-01-01 (inverse of days_from_civil).
@@ -209,7 +194,8 @@ bool parse_asctime_rest(Cursor& in, DateTime& dt) {
 
 bool valid(const DateTime& dt) {
   return dt.month >= 1 && dt.month <= 12 && dt.day >= 1 &&
-         dt.day <= days_in_month(dt.year, dt.month) && dt.hour <= 23 && dt.minute <= 59 &&
+         dt.day <= static_cast<int>(model::days_in_month(dt.year, static_cast<unsigned>(dt.month))) &&
+         dt.hour <= 23 && dt.minute <= 59 &&
          dt.second <= 60;  // 60: a leap second
 }
 
@@ -243,7 +229,8 @@ std::optional<int64_t> parse_http_date_ms(std::string_view text, int64_t now_wal
   if (!ok || !valid(dt)) return std::nullopt;
   // Years are at most 4 digits (or now_year + 50 <= 10049), so this cannot
   // overflow.
-  return days_from_civil(dt.year, dt.month, dt.day) * kMsPerDay +
+  return model::days_from_civil(dt.year, static_cast<unsigned>(dt.month),
+                                static_cast<unsigned>(dt.day)) * kMsPerDay +
          ((dt.hour * 60 + dt.minute) * 60 + int64_t{dt.second}) * kMsPerSecond;
 }
 

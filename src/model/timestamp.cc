@@ -50,13 +50,6 @@ class Cursor {
   size_t pos_ = 0;
 };
 
-bool is_leap(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-unsigned days_in_month(int64_t year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
-}
-
 // Parses the offset that follows the time: Z, ±hh[:mm], ±hhmm, or nothing.
 std::optional<int64_t> parse_offset_minutes(Cursor& in) {
   if (in.done()) return 0;
@@ -82,6 +75,12 @@ std::optional<int64_t> parse_offset_minutes(Cursor& in) {
 }
 
 }  // namespace
+
+unsigned days_in_month(int64_t year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;

@@ -23,6 +23,9 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view text);
 // Renders epoch milliseconds as "YYYY-MM-DDThh:mm:ss.mmmZ".
 void append_iso8601_ms(std::string& out, int64_t epoch_ms);
 
+// Days in `month` (1-12) of `year`, leap years included.
+unsigned days_in_month(int64_t year, unsigned month);
+
 // Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
 // days_from_civil algorithm). REQUIRES: a valid date.
 int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
