@@ -11,8 +11,13 @@ InflightMessage& PartitionTracker::track(int64_t offset) {
 }
 
 InflightMessage* PartitionTracker::find(int64_t offset) {
-  // Offsets are tracked in increasing order but may have gaps (compaction,
-  // transaction markers), so search rather than index.
+  if (inflight_.empty() || offset < inflight_.front().offset) return nullptr;
+  // Fast path: offsets are usually contiguous, so the message sits at
+  // offset - front. This lookup runs once per output resolution (a profile
+  // of the end-to-end benchmark had the search at 7% of the relay's CPU).
+  const auto guess = static_cast<uint64_t>(offset - inflight_.front().offset);
+  if (guess < inflight_.size() && inflight_[guess].offset == offset) return &inflight_[guess];
+  // Gaps (compaction, transaction markers): fall back to a binary search.
   auto it = std::lower_bound(inflight_.begin(), inflight_.end(), offset,
                              [](const InflightMessage& m, int64_t o) { return m.offset < o; });
   if (it == inflight_.end() || it->offset != offset) return nullptr;

@@ -69,6 +69,24 @@ TEST(OffsetWatermarkTest, GapsInOffsetsAreSkipped) {
   EXPECT_EQ(tracker.committable(), 10);
 }
 
+TEST(OffsetWatermarkTest, FindsMessagesAcrossGapsWhereTheDirectIndexIsWrong) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 1);
+  consume(tracker, 2, 1);  // offset 1 missing: offset 2 sits at index 1, not 2
+  consume(tracker, 3, 1);
+  ASSERT_NE(tracker.find(2), nullptr);
+  EXPECT_EQ(tracker.find(2)->offset, 2);
+  EXPECT_EQ(tracker.find(3)->offset, 3);
+  EXPECT_EQ(tracker.find(1), nullptr);
+  EXPECT_EQ(tracker.find(4), nullptr);
+  EXPECT_EQ(tracker.find(-1), nullptr);
+  tracker.resolve_output(2);
+  tracker.resolve_output(3);
+  EXPECT_FALSE(tracker.committable()) << "0 is unresolved";
+  tracker.resolve_output(0);
+  EXPECT_EQ(tracker.committable(), 4);
+}
+
 TEST(OffsetWatermarkTest, DuplicateOrUnknownCompletionsAreIgnored) {
   PartitionTracker tracker("t", 0);
   consume(tracker, 0, 1);
