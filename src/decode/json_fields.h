@@ -8,10 +8,16 @@
 #include <string>
 #include <string_view>
 
+#include "cdp_relay/error.h"
 #include "cdp_relay/event.h"
 #include "decode/decoder.h"
 
 namespace cdp_relay::decode {
+
+// A validation-stage error (the shared shape of every decoder's rejections).
+inline Error validation_error(Reason reason, std::string message) {
+  return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
+}
 
 // The member `key` if present and not null.
 inline std::optional<simdjson::dom::element> field(simdjson::dom::object obj,

@@ -10,10 +10,6 @@
 namespace cdp_relay::decode {
 namespace {
 
-Error validation_error(Reason reason, std::string message) {
-  return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
-}
-
 // Fields shared by every event of one batch, read once.
 struct BatchFields {
   std::string_view mpid;

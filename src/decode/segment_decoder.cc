@@ -3,16 +3,13 @@
 #include <string>
 
 #include "decode/json_fields.h"
+#include "model/canonical_json.h"
 #include "model/message_id.h"
 #include "model/timestamp.h"
 #include "util/json_writer.h"
 
 namespace cdp_relay::decode {
 namespace {
-
-Error validation_error(Reason reason, std::string message) {
-  return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
-}
 
 // The members of a Segment message the decoder reads, in one pass.
 enum Field : size_t {
@@ -54,21 +51,6 @@ std::optional<Error> read_timestamp(const SegmentFields& fields, int64_t& timest
                           "none of timestamp, originalTimestamp, receivedAt, sentAt is set");
 }
 
-// Writes `own` merged over `inherited` (own keys win) as a JSON object.
-void append_merged_object(std::string& out, const JsonObject& own, const JsonObject& inherited) {
-  util::JsonObjectWriter writer(out);
-  if (own) {
-    for (auto member : *own) writer.value_member(member.key, member.value);
-  }
-  if (inherited) {
-    for (auto member : *inherited) {
-      simdjson::dom::element ignored;
-      if (own && own->at_key(member.key).get(ignored) == simdjson::SUCCESS) continue;
-      writer.value_member(member.key, member.value);
-    }
-  }
-  writer.close();
-}
 
 }  // namespace
 
@@ -83,11 +65,12 @@ std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& 
   }
   if (envelope.context) {
     writer.key("context");
-    append_merged_object(out, object_field(item, "context"), envelope.context);
+    model::append_layered_object(out, LayeredObject{object_field(item, "context"), envelope.context});
   }
   if (envelope.integrations) {
     writer.key("integrations");
-    append_merged_object(out, object_field(item, "integrations"), envelope.integrations);
+    model::append_layered_object(
+        out, LayeredObject{object_field(item, "integrations"), envelope.integrations});
   }
   writer.close();
   return out;

@@ -3,9 +3,8 @@
 #include "util/json_writer.h"
 
 namespace cdp_relay::model {
-namespace {
 
-void append_layered(std::string& out, const LayeredObject& layered) {
+void append_layered_object(std::string& out, const LayeredObject& layered) {
   util::JsonObjectWriter writer(out);
   if (layered.own) {
     for (auto member : *layered.own) writer.value_member(member.key, member.value);
@@ -21,6 +20,8 @@ void append_layered(std::string& out, const LayeredObject& layered) {
   }
   writer.close();
 }
+
+namespace {
 
 void optional_string(util::JsonObjectWriter& writer, std::string_view name, std::string_view value) {
   if (!value.empty()) writer.string_member(name, value);
@@ -44,11 +45,11 @@ void append_canonical_json(std::string& out, const CanonicalEvent& event) {
   if (event.traits) writer.value_member("traits", *event.traits);
   if (!event.context.empty()) {
     writer.key("context");
-    append_layered(out, event.context);
+    append_layered_object(out, event.context);
   }
   if (!event.integrations.empty()) {
     writer.key("integrations");
-    append_layered(out, event.integrations);
+    append_layered_object(out, event.integrations);
   }
   if (event.consent.ccpa_data_sale_opt_out || event.consent.gdpr) {
     writer.key("consent");

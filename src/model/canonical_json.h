@@ -12,4 +12,8 @@ namespace cdp_relay::model {
 // (item over envelope); absent fields are omitted.
 void append_canonical_json(std::string& out, const CanonicalEvent& event);
 
+// Appends `layered.own` merged over `layered.inherited` as one JSON object:
+// every own member, then the inherited members the own object lacks.
+void append_layered_object(std::string& out, const LayeredObject& layered);
+
 }  // namespace cdp_relay::model
