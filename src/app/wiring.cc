@@ -9,10 +9,7 @@
 #include "kafka_sinks/normalized_event_encoder.h"
 
 namespace cdp_relay::app {
-namespace {
 
-// Producer settings for the DLQ and normalized topics: the user's pass-through
-// keys, with the guarantees DESIGN.md §5 needs on top.
 std::map<std::string, std::string> producer_properties(const RelayConfig& config) {
   std::map<std::string, std::string> properties = config.kafka.producer;
   properties["bootstrap.servers"] = config.kafka.brokers;
@@ -20,6 +17,8 @@ std::map<std::string, std::string> producer_properties(const RelayConfig& config
   if (!properties.count("linger.ms")) properties["linger.ms"] = "5";
   return properties;
 }
+
+namespace {
 
 delivery::EngineSettings vidora_engine_settings(const RelayConfig& config) {
   const auto& vidora = config.vidora;

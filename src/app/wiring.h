@@ -6,7 +6,9 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "app/pipeline_loop.h"
@@ -17,6 +19,11 @@
 #include "obs/metrics.h"
 
 namespace cdp_relay::app {
+
+// librdkafka settings of the DLQ and normalized-topic producers: the user's
+// `kafka.producer` pass-through keys, with the guarantees DESIGN.md §5 needs
+// (idempotence) on top.
+std::map<std::string, std::string> producer_properties(const RelayConfig& config);
 
 class Relay {
  public:

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "obs/log.h"
+#include "util/rdkafka_conf.h"
 
 namespace cdp_relay::kafka_sinks {
 namespace {
@@ -22,17 +23,12 @@ KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, s
                          obs::KafkaSinkMetrics* metrics)
     : name_(std::move(name)), metrics_(metrics) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char errstr[512];
   for (const auto& [key, value] : properties) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      rd_kafka_conf_destroy(conf);
-      // errstr names the property, not its value, so secrets stay out of it.
-      throw std::runtime_error(name_ + " producer: " + errstr);
-    }
+    util::set_kafka_property(conf, key, value, name_ + " producer");
   }
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaWriter::on_delivery);
   rd_kafka_conf_set_opaque(conf, this);
+  char errstr[512];
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (producer_ == nullptr) throw std::runtime_error(name_ + " producer: " + errstr);
 }
@@ -42,6 +38,10 @@ KafkaWriter::~KafkaWriter() {
     rd_kafka_flush(producer_, 1000);
     rd_kafka_destroy(producer_);
   }
+}
+
+std::map<std::string, std::string> KafkaWriter::effective_properties() const {
+  return util::effective_kafka_properties(producer_);
 }
 
 bool KafkaWriter::warm_up(const std::string& topic, std::chrono::milliseconds timeout) {

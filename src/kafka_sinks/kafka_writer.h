@@ -54,6 +54,10 @@ class KafkaWriter {
   KafkaWriter(const KafkaWriter&) = delete;
   KafkaWriter& operator=(const KafkaWriter&) = delete;
 
+  // The producer's effective librdkafka configuration, secrets hidden
+  // (util::effective_kafka_properties).
+  std::map<std::string, std::string> effective_properties() const;
+
   // Fetches `topic`'s metadata now, so that the first record is not delayed
   // by the metadata round trip (DESIGN.md §8). Returns false on timeout.
   bool warm_up(const std::string& topic, std::chrono::milliseconds timeout);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "obs/log.h"
+#include "util/rdkafka_conf.h"
 
 namespace cdp_relay::source {
 namespace {
@@ -20,13 +21,7 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 }
 
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
-  char errstr[512];
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    // errstr names the property; a value (possibly a SASL password) is not echoed.
-    throw std::runtime_error(std::string("kafka.consumer: ") + errstr);
-  }
+  util::set_kafka_property(conf, key, value, "kafka.consumer");
 }
 
 }  // namespace
@@ -72,6 +67,10 @@ KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::s
     consumer_ = nullptr;
     throw std::runtime_error(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
   }
+}
+
+std::map<std::string, std::string> KafkaSource::effective_properties() const {
+  return util::effective_kafka_properties(consumer_);
 }
 
 KafkaSource::~KafkaSource() {

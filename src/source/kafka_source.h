@@ -25,6 +25,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ class KafkaSource {
   bool paused() const { return paused_; }
 
   std::vector<TopicPartition> assignment() const;
+  // The consumer's effective librdkafka configuration, secrets hidden
+  // (util::effective_kafka_properties).
+  std::map<std::string, std::string> effective_properties() const;
   uint64_t rebalances() const { return rebalances_; }
   uint64_t consumer_errors() const { return consumer_errors_; }
   // Partitions assigned, counted from the rebalance callbacks.
