@@ -9,6 +9,7 @@
 #include "app/demo_command.h"
 #include "app/run_command.h"
 #include "app/emulate_command.h"
+#include "app/replay_command.h"
 #include "app/transform_command.h"
 #include "app/version.h"
 
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   demo->add_option("--metrics-file", demo_options.metrics_file,
                    "At the end, fetch the admin server's /metrics and write it to this file");
   cdp_relay::app::EmulateCommand emulate(app);
+  cdp_relay::app::ReplayCommand replay(app);
 
   try {
     app.parse(argc, argv);
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
     return code == 0 ? kExitOk : kExitUsage;
   }
   if (emulate.selected()) return emulate.run();
+  if (replay.selected()) return replay.run();
 
   if (*check || *run) {
     LoadedConfig loaded = cdp_relay::app::load_config_file(
