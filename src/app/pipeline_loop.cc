@@ -10,12 +10,6 @@ namespace {
 constexpr std::chrono::milliseconds kIdlePoll{5};
 constexpr int kMaxMessagesPerStep = 512;
 
-std::string_view payload_of(const rd_kafka_message_t& message) {
-  return message.payload == nullptr
-             ? std::string_view()
-             : std::string_view(static_cast<const char*>(message.payload), message.len);
-}
-
 }  // namespace
 
 PipelineLoop::PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
@@ -121,7 +115,8 @@ void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTrac
   while (pending() && clock_.now() < deadline) service_sinks(kIdlePoll);
 }
 
-void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
+void PipelineLoop::handle_message(source::KafkaMessage owned) {
+  const rd_kafka_message_t& message = *owned;
   const std::string topic = rd_kafka_topic_name(message.rkt);
   auto it = trackers_.find({topic, message.partition});
   if (it == trackers_.end()) {
@@ -137,14 +132,13 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
       topic_it == topics_.end() ? nullptr : &topic_it->second.metrics;
 
   source::InflightMessage& inflight = tracker->track(message.offset);
-  const std::string_view value = payload_of(message);
-  inflight.value.assign(value);
-  if (message.key != nullptr) {
-    inflight.has_key = true;
-    inflight.key.assign(static_cast<const char*>(message.key), message.key_len);
-  }
+  const std::string_view value = source::payload_of(message);
+  inflight.value = value;
+  inflight.key = source::key_of(message);
+  inflight.has_key = message.key != nullptr;
   rd_kafka_timestamp_type_t ts_type;
   inflight.kafka_timestamp_ms = rd_kafka_message_timestamp(&message, &ts_type);
+  inflight.message = std::move(owned);  // key and value stay valid: they view its bytes
 
   Origin origin;
   origin.topic = tracker->topic();
@@ -164,8 +158,8 @@ void PipelineLoop::handle_message(const rd_kafka_message_t& message) {
   OutputRef ref{tracker, message.offset, 0};
   for (auto& rejection : result_.decoded.rejections) {
     kafka_sinks::DeadLetter letter;
-    letter.value = rejection.whole_message ? inflight.value : std::move(rejection.value);
-    if (inflight.has_key) letter.key = inflight.key;
+    letter.value = rejection.whole_message ? std::string(inflight.value) : std::move(rejection.value);
+    if (inflight.has_key) letter.key = std::string(inflight.key);
     letter.error = std::move(rejection.error);
     if (obs_.transform != nullptr) {
       obs_.transform->invalid(letter.error.reason).Increment();
@@ -247,8 +241,8 @@ void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outco
   if (source::InflightMessage* message = ref.partition->find(ref.offset)) {
     const auto format = format_of(ref.partition->topic());
     auto item = item_decoder_.item_value(message->value, format, ref.index);
-    letter.value = item ? std::move(*item) : message->value;
-    if (message->has_key) letter.key = message->key;
+    letter.value = item ? std::move(*item) : std::string(message->value);
+    if (message->has_key) letter.key = std::string(message->key);
   }
   dead_letter(std::move(letter), ref);
 }
@@ -344,7 +338,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
           consumed == 0 && !busy && !source_->paused() ? kIdlePoll : std::chrono::milliseconds(0);
       source::KafkaMessage message = source_->poll(timeout);
       if (!message) break;
-      handle_message(*message);
+      handle_message(std::move(message));
       ++consumed;
       if (source_->paused()) break;
     }

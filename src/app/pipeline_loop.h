@@ -111,7 +111,7 @@ class PipelineLoop final : public source::RebalanceListener {
     obs::TopicMetrics metrics;  // null counters without metrics
   };
 
-  void handle_message(const rd_kafka_message_t& message);
+  void handle_message(source::KafkaMessage message);
   void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
   void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
                                     const std::string& destination);

@@ -32,6 +32,7 @@
 
 #include "obs/metrics.h"
 #include "source/consumer_lag.h"
+#include "source/kafka_message.h"
 #include "source/source_config.h"
 
 namespace cdp_relay::source {
@@ -58,11 +59,6 @@ class RebalanceListener {
   // member may already own them, and nothing of theirs may be committed).
   virtual void on_revoking(const std::vector<TopicPartition>& partitions, bool lost) = 0;
 };
-
-struct MessageDeleter {
-  void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
-};
-using KafkaMessage = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 
 class KafkaSource {
  public:

@@ -20,18 +20,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+
+#include "source/kafka_message.h"
 
 namespace cdp_relay::source {
 
 // One consumed message while any of its outputs is unresolved. It keeps the
-// original key and value because a late delivery failure dead-letters them.
+// original key and value because a late delivery failure dead-letters them:
+// `key` and `value` view the bytes of `message`, which it owns (no copy).
 struct InflightMessage {
   int64_t offset = 0;
   int pending = 0;      // outputs registered and not yet resolved
   bool sealed = false;  // all outputs registered
   int64_t kafka_timestamp_ms = -1;
-  std::string key;
-  std::string value;
+  KafkaMessage message;  // null only in tests, which point key/value elsewhere
+  std::string_view key;
+  std::string_view value;
   bool has_key = false;
 };
 

@@ -113,9 +113,10 @@ TEST(OffsetWatermarkTest, StoredMarkTracksNewCommittableOffsets) {
 
 TEST(OffsetWatermarkTest, InflightBytesCountKeptKeysAndValues) {
   PartitionTracker tracker("t", 0);
+  const std::string value(100, 'x');
   InflightMessage& message = tracker.track(0);
   message.key = "user-1";
-  message.value = std::string(100, 'x');
+  message.value = value;
   tracker.add_output(0);
   tracker.seal(0);
   EXPECT_EQ(tracker.inflight_bytes(), 106u);
