@@ -54,7 +54,8 @@ void DeliveryEngine::submit(DeliveryItem item) {
     // No request could ever carry it: dead-letter now rather than loop on 413s.
     Batch alone;
     alone.first_attempt_ms = alone.last_attempt_ms = clock_.wall_ms();
-    emit(std::move(item), false, Reason::kEventTooLarge, alone, early_outcomes_);
+    emit(std::move(item), false, Reason::kEventTooLarge, alone, clock_.now(),
+         alone.last_attempt_ms, early_outcomes_);
     return;
   }
   queue_.push(std::move(item), clock_.now());
@@ -270,15 +271,20 @@ void DeliveryEngine::split_and_continue(std::unique_ptr<Batch> batch) {
 
 void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
                             std::vector<DeliveryOutcome>& outcomes) {
-  for (DeliveryItem& item : batch->items) emit(std::move(item), delivered, reason, *batch, outcomes);
+  const Clock::time_point now = clock_.now();
+  const int64_t wall_ms = clock_.wall_ms();
+  for (DeliveryItem& item : batch->items) {
+    emit(std::move(item), delivered, reason, *batch, now, wall_ms, outcomes);
+  }
   // The chained half goes next, ahead of new batches: its users are waiting.
   if (batch->then) sendable_.push_front(std::move(batch->then));
 }
 
 void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
+                          Clock::time_point now, int64_t wall_ms,
                           std::vector<DeliveryOutcome>& outcomes) {
   --items_in_engine_;
-  queue_.release(item.user_key, clock_.now());
+  queue_.release(item.user_key, now);
   DeliveryOutcome outcome;
   outcome.delivered = delivered;
   outcome.first_attempt_ms = batch.first_attempt_ms;
@@ -289,7 +295,7 @@ void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, co
       metrics_->delivered.Increment();
       if (item.event_time_ms > 0) {
         // A clock skewed ahead of ours must not yield a negative latency.
-        const int64_t latency_ms = std::max<int64_t>(0, clock_.wall_ms() - item.event_time_ms);
+        const int64_t latency_ms = std::max<int64_t>(0, wall_ms - item.event_time_ms);
         metrics_->end_to_end_latency.Observe(static_cast<double>(latency_ms) / 1000.0);
       }
     }

@@ -2,10 +2,23 @@
 
 namespace cdp_relay::delivery {
 
+UserOrderedQueue::UserState& UserOrderedQueue::user_state(const std::string& user_key) {
+  auto it = users_.find(user_key);
+  if (it != users_.end()) return it->second;
+  if (spare_users_.empty()) {
+    it = users_.try_emplace(user_key).first;
+  } else {
+    UserMap::node_type node = std::move(spare_users_.back());
+    spare_users_.pop_back();
+    node.key() = user_key;  // reuses the string's buffer when it fits
+    it = users_.insert(std::move(node)).position;
+  }
+  it->second.key = user_key;
+  return it->second;
+}
+
 void UserOrderedQueue::push(DeliveryItem item, time_point now) {
-  auto [it, inserted] = users_.try_emplace(item.user_key);
-  UserState& user = it->second;
-  if (inserted) user.key = item.user_key;
+  UserState& user = user_state(item.user_key);
   const size_t size = item.payload.size();
   user.pending.push_back(std::move(item));
   user.pending_bytes += size;
@@ -35,7 +48,10 @@ void UserOrderedQueue::release(const std::string& user_key, time_point now) {
   if (!user.pending.empty()) {
     make_ready(user, now);
   } else {
-    users_.erase(it);  // idle and empty: no state kept for it
+    // Idle and empty: no state kept for it. Its node (an empty deque, zero
+    // counters, not ready) is recycled for a later user.
+    UserMap::node_type node = users_.extract(it);
+    if (spare_users_.size() < kSpareUsers) spare_users_.push_back(std::move(node));
   }
 }
 

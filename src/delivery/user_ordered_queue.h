@@ -60,11 +60,19 @@ class UserOrderedQueue {
     bool ready = false; // listed in ready_
     time_point ready_since{};
   };
+  using UserMap = std::unordered_map<std::string, UserState>;
+
   void make_ready(UserState& user, time_point now);
+  UserState& user_state(const std::string& user_key);
 
   // Node-based map: UserState addresses stay valid across rehashing, so the
   // ready list can point at them.
-  std::unordered_map<std::string, UserState> users_;
+  UserMap users_;
+  // Map nodes of users that went idle, kept for the next new user: users
+  // come and go with every batch, and a fresh node costs three allocations
+  // (the node, the deque's map and its first block). Bounded by kSpareUsers.
+  static constexpr size_t kSpareUsers = 4096;
+  std::vector<UserMap::node_type> spare_users_;
   std::deque<UserState*> ready_;
   size_t ready_items_ = 0;
   size_t ready_bytes_ = 0;

@@ -94,5 +94,38 @@ TEST(UserOrderedQueueTest, AUserWhoseFirstItemDoesNotFitStaysReady) {
   EXPECT_EQ(payloads(next), (std::vector<std::string>{"bbbbbbbbbb"}));
 }
 
+// Users that go idle leave their map node for reuse by the next new user:
+// a recycled node must start empty, idle and under its new key, round after
+// round, while a busy user keeps holding its own items back.
+TEST(UserOrderedQueueTest, RecycledUserStateStartsClean) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  for (int round = 0; round < 3; ++round) {
+    const std::string fresh = "user-" + std::to_string(round) + "-with-a-key-longer-than-sso";
+    queue.push(item(fresh, fresh + "/1"), now);
+    queue.push(item("busy", "busy/" + std::to_string(round)), now);
+    std::vector<DeliveryItem> batch;
+    queue.take_batch(10, 1 << 20, no_framing, batch);
+    ASSERT_EQ(payloads(batch), (std::vector<std::string>{fresh + "/1", "busy/" + std::to_string(round)}));
+    // "busy" gets a second item while its first is in flight: held back.
+    queue.push(item("busy", "busy/held"), now);
+    EXPECT_EQ(queue.ready_items(), 0u);
+    queue.release(fresh, now);   // idle and empty: its node goes to the spares
+    queue.release("busy", now);  // idle with an item: ready again
+    EXPECT_EQ(queue.ready_items(), 1u);
+    std::vector<DeliveryItem> next;
+    queue.take_batch(10, 1 << 20, no_framing, next);
+    EXPECT_EQ(payloads(next), (std::vector<std::string>{"busy/held"}));
+    queue.release("busy", now);
+    EXPECT_EQ(queue.queued_items(), 0u);
+    EXPECT_EQ(queue.ready_bytes(), 0u);
+  }
+  // The recycled node of the last round's user answers to its new key only.
+  queue.push(item("late", "late/1"), now);
+  std::vector<DeliveryItem> batch;
+  queue.take_batch(10, 1 << 20, no_framing, batch);
+  EXPECT_EQ(payloads(batch), (std::vector<std::string>{"late/1"}));
+}
+
 }  // namespace
 }  // namespace cdp_relay::delivery
