@@ -1,5 +1,6 @@
 #include "app/pipeline_loop.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "obs/log.h"
@@ -92,9 +93,11 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
   }
   // From here on the partitions' offsets are never stored again; late
   // completions still find their tracker through OutputRef and are ignored.
+  std::erase_if(revoked_inflight_, [](const auto& weak) { return weak.expired(); });
   for (const auto& tracker : revoked) {
     tracker->revoke();
     trackers_.erase({tracker->topic(), tracker->partition()});
+    if (tracker->inflight_messages() > 0) revoked_inflight_.push_back(tracker);
   }
   if (obs_.health != nullptr) {
     // A lost assignment means the group moved on without us: not in it until
@@ -285,6 +288,13 @@ void PipelineLoop::store_offsets() {
   }
 }
 
+void PipelineLoop::detach_consumer_messages() {
+  for (auto& [key, tracker] : trackers_) tracker->detach_from_consumer();
+  for (const auto& weak : revoked_inflight_) {
+    if (auto tracker = weak.lock()) tracker->detach_from_consumer();
+  }
+}
+
 size_t PipelineLoop::inflight_messages() const {
   size_t total = 0;
   for (const auto& [key, tracker] : trackers_) total += tracker->inflight_messages();
@@ -359,6 +369,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   store_offsets();
   if (source_->commit_sync({})) ++counters_.offsets_committed;
   source_->close();  // runs on_revoking for what is left, bounded by the deadline
+  detach_consumer_messages();
   if (obs_.health != nullptr) {
     obs_.health->set_running(false);
     obs_.health->set_in_group(false);

@@ -98,6 +98,11 @@ class PipelineLoop final : public source::RebalanceListener {
   // or after run() returned.
   const std::map<std::string, uint64_t>& dead_letters_by_reason() const { return dlq_by_reason_; }
   size_t inflight_messages() const;
+  // Detaches every message still in flight, revoked partitions' included,
+  // from the consumer (copies its bytes). REQUIRES: before the KafkaSource is
+  // destroyed, whose rd_kafka_destroy() would otherwise wait for them forever.
+  // run() does it on its way out; Relay's destructor does it again.
+  void detach_consumer_messages();
   bool has_assignment() const { return !trackers_.empty(); }
 
   // RebalanceListener
@@ -138,6 +143,9 @@ class PipelineLoop final : public source::RebalanceListener {
 
   std::map<std::string, SourceTopicState> topics_;
   std::map<PartitionKey, std::shared_ptr<source::PartitionTracker>> trackers_;
+  // Revoked partitions whose messages were still in flight: late completions
+  // keep them alive, and detach_consumer_messages() must still reach them.
+  std::vector<std::weak_ptr<source::PartitionTracker>> revoked_inflight_;
   route::TransformResult result_;
   decode::Decoder item_decoder_;  // rebuilds batch items for late dead letters
   std::vector<delivery::DeliveryOutcome> outcomes_;

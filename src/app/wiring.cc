@@ -114,8 +114,11 @@ Relay::Relay(const RelayConfig& config, Clock& clock, Random& random)
 
 Relay::~Relay() {
   // The admin server reads state owned here: stop it first. Then the
-  // consumer: closing it may call back into the loop.
+  // consumer: closing it may call back into the loop, and destroying it
+  // waits for every librdkafka message still alive, so the loop lets go of
+  // the ones it holds first.
   if (admin_) admin_->stop();
+  if (loop_) loop_->detach_consumer_messages();
   source_.reset();
 }
 

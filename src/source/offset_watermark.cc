@@ -4,6 +4,18 @@
 
 namespace cdp_relay::source {
 
+void InflightMessage::detach_from_consumer() {
+  if (!message) return;
+  detached_ = std::make_unique<Detached>(Detached{std::string(key), std::string(value)});
+  key = detached_->key;
+  value = detached_->value;
+  message.reset();
+}
+
+void PartitionTracker::detach_from_consumer() {
+  for (InflightMessage& message : inflight_) message.detach_from_consumer();
+}
+
 InflightMessage& PartitionTracker::track(int64_t offset) {
   InflightMessage& message = inflight_.emplace_back();
   message.offset = offset;

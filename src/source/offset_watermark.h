@@ -34,10 +34,23 @@ struct InflightMessage {
   int pending = 0;      // outputs registered and not yet resolved
   bool sealed = false;  // all outputs registered
   int64_t kafka_timestamp_ms = -1;
-  KafkaMessage message;  // null only in tests, which point key/value elsewhere
+  KafkaMessage message;  // null in tests (key/value point elsewhere) and once detached
   std::string_view key;
   std::string_view value;
   bool has_key = false;
+
+  // Copies key and value out of `message` and destroys it. librdkafka's
+  // rd_kafka_destroy() blocks while any message of its handle is alive, so
+  // messages still in flight at shutdown are detached before the consumer
+  // goes away. Rare path: a copy is fine here.
+  void detach_from_consumer();
+
+ private:
+  struct Detached {
+    std::string key;
+    std::string value;
+  };
+  std::unique_ptr<Detached> detached_;
 };
 
 class PartitionTracker {
@@ -70,6 +83,10 @@ class PartitionTracker {
 
   size_t inflight_messages() const { return inflight_.size(); }
   size_t inflight_bytes() const { return inflight_bytes_; }
+
+  // Detaches every in-flight message from the consumer (see
+  // InflightMessage::detach_from_consumer).
+  void detach_from_consumer();
 
   bool revoked() const { return revoked_; }
   void revoke() { revoked_ = true; }
