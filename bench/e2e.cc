@@ -6,7 +6,10 @@
 // Processes (so that each one's CPU and memory are visible on its own):
 //  - this harness: the librdkafka mock cluster (3 brokers, --partitions), the
 //    producer, the /metrics scraper and, at the end, the raw consumer;
-//  - the relay: `cdp-relay run -c <generated config>`, a child process;
+//  - the relay: `cdp-relay run -c <generated config>`, a child process; with
+//    --relays N, N of them in the same consumer group, each with its own
+//    admin port, all delivering to the same sink (the figures are summed over
+//    the instances, and each instance's cost is reported on its own);
 //  - the sink: bench/e2e_sink (or `cdp-relay emulate --no-validate` with
 //    --sink-kind emulate), a child process.
 //
@@ -21,8 +24,11 @@
 // ahead of what the relay consumed (the mock keeps only ~5 MB per partition).
 //
 // Phases:
-//  1. warm-up: the producer runs flat out until the relay has delivered, then
-//     --warmup-s more (group join, connection pool, AIMD ramp-up);
+//  1. warm-up: the group forms (every partition owned, and every member
+//     owning one while there are enough partitions; after 60 s, a warning)
+//     before anything is produced; then the producer runs flat out until the
+//     relays have delivered, then --warmup-s more (connection pool, AIMD
+//     ramp-up);
 //  2. max: flat out for --max-s; steady-state delivered and committed
 //     events/s are the counter deltas over this window (scraped from the
 //     relay's /metrics every 100 ms; committed events are exact: the producer
@@ -65,6 +71,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <sstream>
@@ -98,6 +105,7 @@ struct Options {
   double load = 0.5;
   double malformed = 0.0;
   uint64_t max_ahead = 20000;
+  int relays = 1;  // relay instances in the one consumer group
   std::string relay_bin;
   std::string sink_bin;
   std::string sink_kind = "bench";  // bench | emulate
@@ -177,6 +185,10 @@ struct Child {
   pid_t pid = -1;
   FILE* out = nullptr;
 
+  Child() = default;
+  Child(const Child&) = delete;  // the destructor stops the process
+  Child& operator=(const Child&) = delete;
+
   void start(const std::vector<std::string>& argv, const std::string& stderr_file,
              bool pipe_stdout) {
     int fds[2] = {-1, -1};
@@ -211,8 +223,15 @@ struct Child {
   }
   // SIGTERM, then SIGKILL after `grace`. Returns the exit status (or -1).
   int stop(std::chrono::milliseconds grace = 30s) {
+    terminate();
+    return wait(grace);
+  }
+  void terminate() const {
+    if (pid > 0) kill(pid, SIGTERM);
+  }
+  // Waits for the exit; SIGKILL after `grace`. Returns the exit status (or -1).
+  int wait(std::chrono::milliseconds grace = 30s) {
     if (pid <= 0) return -1;
-    kill(pid, SIGTERM);
     int status = 0;
     const auto deadline = std::chrono::steady_clock::now() + grace;
     while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -401,17 +420,28 @@ class Feeder {
   double rate_eps_ = 0;
 };
 
-// One scrape of the relay (and of the sink).
+// One relay instance's own figures in a scrape.
+struct RelaySample {
+  double cpu = 0, delivered = 0, assigned = 0, rebalances = 0, concurrency = 0;
+  long hwm_kb = 0;
+};
+
+// One scrape of the relays (and of the sink). The relay series are summed over
+// the instances, except `paused` (the share of instances paused) and
+// `relay_hwm_kb` (the largest instance's).
 struct Sample {
   double t = 0;
   double consumed_msgs = 0, delivered = 0, dead = 0, skipped = 0, filtered = 0;
   double http_requests = 0, batch_sum = 0, batch_count = 0, paused = 0, concurrency = 0;
+  double request_s_sum = 0, request_count = 0, inflight_requests = 0;
+  double assigned = 0, rebalances = 0;
   uint64_t committed_msgs = 0, committed_events = 0;
   std::vector<std::pair<double, double>> e2e_buckets;  // le -> cumulative count
   double relay_cpu = 0, sink_cpu = 0, self_cpu = 0;
   long relay_hwm_kb = 0, relay_rss_kb = 0;
   double sink_events = 0;
   std::string load;
+  std::vector<RelaySample> relays;  // per instance, in start order
 };
 
 double label_number(const std::string& line, const char* label) {
@@ -423,16 +453,65 @@ double label_number(const std::string& line, const char* label) {
   return std::strtod(text.c_str(), nullptr);
 }
 
+// Adds one relay's /metrics body to `s` (every series summed, histogram
+// buckets matched on their bound) and raises `commits` to the committed offset
+// of each partition it reports.
+void add_metrics(const std::string& body, Sample& s, std::map<int32_t, int64_t>& commits) {
+  std::istringstream in(body);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t space = line.rfind(' ');
+    const double value = std::strtod(line.c_str() + space + 1, nullptr);
+    auto is = [&](const char* name) {
+      const size_t n = std::strlen(name);
+      return line.compare(0, n, name) == 0 && (line[n] == '{' || line[n] == ' ');
+    };
+    if (is("cdp_relay_messages_consumed_total")) s.consumed_msgs += value;
+    else if (is("cdp_relay_events_delivered_total")) s.delivered += value;
+    else if (is("cdp_relay_events_dead_lettered_total")) s.dead += value;
+    else if (is("cdp_relay_events_skipped_total")) s.skipped += value;
+    else if (is("cdp_relay_events_filtered_total")) s.filtered += value;
+    else if (is("cdp_relay_http_requests_total")) s.http_requests += value;
+    else if (is("cdp_relay_http_request_duration_seconds_sum")) s.request_s_sum += value;
+    else if (is("cdp_relay_http_request_duration_seconds_count")) s.request_count += value;
+    else if (is("cdp_relay_inflight_requests")) s.inflight_requests += value;
+    else if (is("cdp_relay_batch_events_sum")) s.batch_sum += value;
+    else if (is("cdp_relay_batch_events_count")) s.batch_count += value;
+    else if (is("cdp_relay_consumer_paused")) s.paused += value;
+    else if (is("cdp_relay_concurrency_limit")) s.concurrency += value;
+    else if (is("cdp_relay_assigned_partitions")) s.assigned += value;
+    else if (is("cdp_relay_rebalances_total")) s.rebalances += value;
+    else if (is("cdp_relay_end_to_end_latency_seconds_bucket")) {
+      const double le = label_number(line, "le");
+      auto bucket = std::find_if(s.e2e_buckets.begin(), s.e2e_buckets.end(),
+                                 [le](const auto& b) { return b.first == le; });
+      if (bucket == s.e2e_buckets.end()) s.e2e_buckets.emplace_back(le, value);
+      else bucket->second += value;
+    } else if (is("cdp_relay_commit_offset") && value >= 0) {
+      int64_t& offset = commits[static_cast<int32_t>(label_number(line, "partition"))];
+      offset = std::max(offset, static_cast<int64_t>(value));
+    }
+  }
+}
+
+struct RelayEndpoint {
+  int admin_port;
+  pid_t pid;
+};
+
 class Scraper {
  public:
-  Scraper(int admin_port, int sink_port, bool sink_has_stats, pid_t relay, pid_t sink,
-          Ledger& ledger, int partitions, Feeder& feeder)
-      : relay_client_("127.0.0.1", admin_port), sink_client_("127.0.0.1", sink_port),
-        sink_has_stats_(sink_has_stats), relay_(relay), sink_(sink), ledger_(ledger),
-        commit_(partitions, 0), feeder_(feeder) {
-    relay_client_.set_keep_alive(true);
+  Scraper(const std::vector<RelayEndpoint>& relays, int sink_port, bool sink_has_stats,
+          pid_t sink, Ledger& ledger, int partitions, Feeder& feeder)
+      : relays_(relays), sink_client_("127.0.0.1", sink_port), sink_has_stats_(sink_has_stats),
+        sink_(sink), ledger_(ledger), commit_(partitions, 0), feeder_(feeder) {
+    for (const auto& relay : relays_) {
+      relay_clients_.push_back(std::make_unique<httplib::Client>("127.0.0.1", relay.admin_port));
+      relay_clients_.back()->set_keep_alive(true);
+    }
     sink_client_.set_keep_alive(true);
   }
+  ~Scraper() { stop(); }
   void start() {
     thread_ = std::thread([this] {
       while (!stop_) {
@@ -477,43 +556,34 @@ class Scraper {
   }
 
  private:
+  // A sample counts only when every relay answered: the sums never dip.
   void scrape() {
     std::lock_guard scrape_lock(scrape_mu_);
     Sample s;
     s.t = steady_s();
-    s.relay_cpu = proc_cpu_s(relay_);
     s.sink_cpu = proc_cpu_s(sink_);
     s.self_cpu = self_cpu_s();
-    s.relay_hwm_kb = proc_status_kb(relay_, "VmHWM:");
-    s.relay_rss_kb = proc_status_kb(relay_, "VmRSS:");
     s.load = loadavg();
-    auto response = relay_client_.Get("/metrics");
-    if (!response || response->status != 200) return;
-    std::istringstream in(response->body);
     std::map<int32_t, int64_t> commits;
-    for (std::string line; std::getline(in, line);) {
-      if (line.empty() || line[0] == '#') continue;
-      const size_t space = line.rfind(' ');
-      const double value = std::strtod(line.c_str() + space + 1, nullptr);
-      auto is = [&](const char* name) {
-        const size_t n = std::strlen(name);
-        return line.compare(0, n, name) == 0 && (line[n] == '{' || line[n] == ' ');
-      };
-      if (is("cdp_relay_messages_consumed_total")) s.consumed_msgs += value;
-      else if (is("cdp_relay_events_delivered_total")) s.delivered += value;
-      else if (is("cdp_relay_events_dead_lettered_total")) s.dead += value;
-      else if (is("cdp_relay_events_skipped_total")) s.skipped += value;
-      else if (is("cdp_relay_events_filtered_total")) s.filtered += value;
-      else if (is("cdp_relay_http_requests_total")) s.http_requests += value;
-      else if (is("cdp_relay_batch_events_sum")) s.batch_sum += value;
-      else if (is("cdp_relay_batch_events_count")) s.batch_count += value;
-      else if (is("cdp_relay_consumer_paused")) s.paused = value;
-      else if (is("cdp_relay_concurrency_limit")) s.concurrency = value;
-      else if (is("cdp_relay_end_to_end_latency_seconds_bucket"))
-        s.e2e_buckets.emplace_back(label_number(line, "le"), value);
-      else if (is("cdp_relay_commit_offset") && value >= 0)
-        commits[static_cast<int32_t>(label_number(line, "partition"))] = static_cast<int64_t>(value);
+    for (size_t i = 0; i < relays_.size(); ++i) {
+      const pid_t pid = relays_[i].pid;
+      auto response = relay_clients_[i]->Get("/metrics");
+      if (!response || response->status != 200) return;
+      const Sample before = s;
+      add_metrics(response->body, s, commits);
+      RelaySample own;
+      own.cpu = proc_cpu_s(pid);
+      own.hwm_kb = proc_status_kb(pid, "VmHWM:");
+      own.delivered = s.delivered - before.delivered;
+      own.assigned = s.assigned - before.assigned;
+      own.rebalances = s.rebalances - before.rebalances;
+      own.concurrency = s.concurrency - before.concurrency;
+      s.relay_cpu += own.cpu;
+      s.relay_hwm_kb = std::max(s.relay_hwm_kb, own.hwm_kb);
+      s.relay_rss_kb += proc_status_kb(pid, "VmRSS:");
+      s.relays.push_back(own);
     }
+    s.paused /= static_cast<double>(std::max<size_t>(1, relays_.size()));
     s.sink_events = sink_events();
     feeder_.consumed = static_cast<uint64_t>(s.consumed_msgs);
     std::lock_guard lock(mu_);
@@ -532,10 +602,11 @@ class Scraper {
     history_.push_back(s);
   }
 
-  httplib::Client relay_client_;
+  std::vector<RelayEndpoint> relays_;
+  std::vector<std::unique_ptr<httplib::Client>> relay_clients_;
   httplib::Client sink_client_;
   bool sink_has_stats_;
-  pid_t relay_, sink_;
+  pid_t sink_;
   Ledger& ledger_;
   std::vector<int64_t> commit_;
   uint64_t committed_msgs_ = 0, committed_events_ = 0;
@@ -743,7 +814,7 @@ std::string today(const char* format) {
   std::fprintf(stderr,
                "usage: e2e [--smoke] [--out FILE] [--partitions N] [--warmup-s S] [--max-s S]\n"
                "           [--latency-s S] [--raw-s S] [--load F] [--malformed F] [--max-ahead N]\n"
-               "           [--relay PATH] [--sink PATH] [--sink-kind bench|emulate]\n"
+               "           [--relays N] [--relay PATH] [--sink PATH] [--sink-kind bench|emulate]\n"
                "           [--fixture FILE] [--work-dir DIR]\n");
   std::exit(2);
 }
@@ -772,6 +843,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--load") o.load = std::stod(value());
     else if (arg == "--malformed") o.malformed = std::stod(value());
     else if (arg == "--max-ahead") o.max_ahead = std::stoull(value());
+    else if (arg == "--relays") o.relays = std::stoi(value());
     else if (arg == "--relay") o.relay_bin = value();
     else if (arg == "--sink") o.sink_bin = value();
     else if (arg == "--sink-kind") o.sink_kind = value();
@@ -780,6 +852,7 @@ Options parse(int argc, char** argv) {
     else usage();
   }
   if (o.sink_kind != "bench" && o.sink_kind != "emulate") usage();
+  if (o.relays < 1 || o.partitions < 1) usage();
   return o;
 }
 
@@ -823,13 +896,18 @@ bool wait_for(Scraper& scraper, Feeder& feeder, const char* phase, double timeou
     const Sample s = scraper.latest();
     if (done && done(s)) return true;
     if (steady_s() >= next_print && s.t > previous.t) {
+      std::string assigned;  // partitions per instance, with several
+      for (size_t i = 0; s.relays.size() > 1 && i < s.relays.size(); ++i) {
+        assigned += (i ? "," : "  partitions ") + std::to_string(static_cast<int>(s.relays[i].assigned));
+      }
       std::fprintf(stderr,
                    "  [%-8s] %6.1f s  delivered %11.0f  %9.0f ev/s  lag %7.0f msgs  relay cpu "
-                   "%4.0f%%  load %s\n",
+                   "%4.0f%%  load %s%s\n",
                    phase, steady_s() - started, s.delivered,
                    (s.delivered - previous.delivered) / (s.t - previous.t),
                    static_cast<double>(feeder.messages.load()) - s.consumed_msgs,
-                   100 * (s.relay_cpu - previous.relay_cpu) / (s.t - previous.t), s.load.c_str());
+                   100 * (s.relay_cpu - previous.relay_cpu) / (s.t - previous.t), s.load.c_str(),
+                   assigned.c_str());
       previous = s;
       next_print += 1;
     }
@@ -877,7 +955,9 @@ int main(int argc, char** argv) {
   int sink_port = 0;
   const bool bench_sink = options.sink_kind == "bench";
   if (bench_sink) {
-    sink.start({options.sink_bin, "--port", "0"}, work_dir + "/sink.log", true);
+    // One worker per keep-alive connection: up to concurrency.max (64) per relay.
+    sink.start({options.sink_bin, "--port", "0", "--threads", std::to_string(64 * options.relays)},
+               work_dir + "/sink.log", true);
     const std::string line = sink.read_line();
     if (line.rfind("listening ", 0) == 0) sink_port = std::atoi(line.c_str() + 10);
   } else {
@@ -892,19 +972,31 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  // The relay.
-  const int admin_port = free_port();
-  const std::string config_file = work_dir + "/relay.yaml";
-  write_config(config_file, brokers, sink_port, admin_port);
-  Child relay;
-  relay.start({options.relay_bin, "run", "-c", config_file}, work_dir + "/relay.log", false);
+  // The relays: one consumer group, an admin port each.
+  std::vector<Child> relays(options.relays);
+  std::vector<RelayEndpoint> endpoints;
+  std::vector<std::string> relay_names;
+  for (int i = 0; i < options.relays; ++i) {
+    int admin_port = free_port();
+    while (std::any_of(endpoints.begin(), endpoints.end(),
+                       [&](const RelayEndpoint& e) { return e.admin_port == admin_port; })) {
+      admin_port = free_port();
+    }
+    relay_names.push_back(work_dir + (options.relays == 1 ? "/relay" : "/relay-" + std::to_string(i)));
+    write_config(relay_names[i] + ".yaml", brokers, sink_port, admin_port);
+    relays[i].start({options.relay_bin, "run", "-c", relay_names[i] + ".yaml"},
+                    relay_names[i] + ".log", false);
+    endpoints.push_back({admin_port, relays[i].pid});
+  }
 
   std::printf("cdp-relay end-to-end benchmark\n");
   std::printf("  machine   %s\n", machine().c_str());
   std::printf("  kafka     mock cluster, %d brokers, topic %s, %d partitions\n", options.brokers,
               kTopic, options.partitions);
-  std::printf("  relay     %s run -c %s (pid %d)\n", options.relay_bin.c_str(),
-              config_file.c_str(), relay.pid);
+  for (int i = 0; i < options.relays; ++i) {
+    std::printf("  relay     %s run -c %s.yaml (pid %d)\n", options.relay_bin.c_str(),
+                relay_names[i].c_str(), relays[i].pid);
+  }
   std::printf("  sink      %s on 127.0.0.1:%d (pid %d)\n",
               bench_sink ? "bench/e2e_sink" : "cdp-relay emulate --no-validate", sink_port,
               sink.pid);
@@ -913,14 +1005,13 @@ int main(int argc, char** argv) {
 
   Ledger ledger(options.partitions);
   Feeder feeder(brokers, fixture, options.malformed, ledger, options.max_ahead);
-  Scraper scraper(admin_port, sink_port, bench_sink, relay.pid, sink.pid, ledger,
-                  options.partitions, feeder);
-  {  // the admin server answers once the relay is constructed
-    httplib::Client probe("127.0.0.1", admin_port);
+  Scraper scraper(endpoints, sink_port, bench_sink, sink.pid, ledger, options.partitions, feeder);
+  for (int i = 0; i < options.relays; ++i) {  // the admin server answers once the relay is constructed
+    httplib::Client probe("127.0.0.1", endpoints[i].admin_port);
     const double started = steady_s();
     while (!probe.Get("/healthz") && steady_s() - started < 30) {
-      if (!relay.alive()) {
-        std::fprintf(stderr, "e2e: the relay exited (see %s/relay.log)\n", work_dir.c_str());
+      if (!relays[i].alive()) {
+        std::fprintf(stderr, "e2e: a relay exited (see %s.log)\n", relay_names[i].c_str());
         return 1;
       }
       std::this_thread::sleep_for(100ms);
@@ -928,11 +1019,27 @@ int main(int argc, char** argv) {
   }
   scraper.start();
 
-  // 1. Warm-up.
+  // 1. Warm-up. The group forms first, with nothing produced: every partition
+  // owned, and every member owning one while there are enough partitions.
+  // (--max-ahead bounds the backlog over all partitions: produced into a
+  // partition nobody owns yet, it would pile up there past the mock's ~5 MB,
+  // which drops the oldest messages before the late member reads them.)
+  // Then the first delivery, then --warmup-s.
+  const double join_started = steady_s();
+  const size_t owners = static_cast<size_t>(std::min(options.relays, options.partitions));
+  const bool group_formed = wait_for(scraper, feeder, "join", 60, [&](const Sample& s) {
+    const auto owning = std::count_if(s.relays.begin(), s.relays.end(),
+                                      [](const RelaySample& r) { return r.assigned > 0; });
+    return s.assigned == options.partitions && static_cast<size_t>(owning) == owners;
+  });
+  const double join_s = steady_s() - join_started;
+  if (!group_formed) {
+    std::fprintf(stderr, "e2e: warning: the group did not form within 60 s; measuring anyway\n");
+  }
   feeder.start(0);
-  if (!wait_for(scraper, feeder, "join", 60, [](const Sample& s) { return s.delivered > 0; })) {
-    std::fprintf(stderr, "e2e: nothing delivered within 60 s (see %s/relay.log)\n",
-                 work_dir.c_str());
+  if (!wait_for(scraper, feeder, "deliver", 60, [](const Sample& s) { return s.delivered > 0; })) {
+    std::fprintf(stderr, "e2e: nothing delivered within 60 s (see %s.log)\n",
+                 relay_names[0].c_str());
     return 1;
   }
   wait_for(scraper, feeder, "warm-up", options.warmup_s, nullptr);
@@ -968,17 +1075,22 @@ int main(int argc, char** argv) {
     }
     std::sort(per_second.begin(), per_second.end());
   }
-  double paused_fraction = 0;
-  {
-    const auto history = scraper.history();
+  // The mean of a sampled gauge over the max window.
+  auto max_window_mean = [&, history = scraper.history()](double Sample::*gauge) {
+    double sum = 0;
     int n = 0;
     for (const auto& s : history) {
       if (s.t < max_a.t || s.t > max_b.t) continue;
-      paused_fraction += s.paused;
+      sum += s.*gauge;
       ++n;
     }
-    if (n) paused_fraction /= n;
-  }
+    return n ? sum / n : NAN;
+  };
+  const double paused_fraction = max_window_mean(&Sample::paused);
+  const double inflight_mean = max_window_mean(&Sample::inflight_requests);
+  const double request_ms = 1e3 * (max_b.request_s_sum - max_a.request_s_sum) /
+                            std::max(1.0, max_b.request_count - max_a.request_count);
+  const double rebalances_in_max = max_b.rebalances - max_a.rebalances;
 
   // 3. Latency at `load` x max.
   const double target_eps = options.load * max_delivered_eps;
@@ -1020,7 +1132,11 @@ int main(int argc, char** argv) {
   const Sample final_sample = scraper.now();
   scraper.stop();
   const double sink_received = bench_sink ? scraper.sink_events() : final_sample.delivered;
-  const int relay_exit = relay.stop();
+  for (const auto& relay : relays) relay.terminate();  // all at once: no rebalance churn
+  std::vector<int> relay_exits;
+  for (auto& relay : relays) relay_exits.push_back(relay.wait());
+  int relay_exit = 0;  // the first non-zero exit status
+  for (const int status : relay_exits) relay_exit = relay_exit ? relay_exit : status;
   const bool reconciled =
       drained && feeder.failed == 0 &&
       final_sample.delivered + final_sample.dead + final_sample.skipped + final_sample.filtered ==
@@ -1045,6 +1161,29 @@ int main(int argc, char** argv) {
   const double ratio_reread = max_delivered_eps / reread.events_per_s;
   const double ratio_live = max_delivered_eps / live.events_per_s;
   const double hwm_mib = static_cast<double>(final_sample.relay_hwm_kb) / 1024.0;
+  // Each instance over the max window: its own delivered events and CPU.
+  struct PerRelay {
+    double delivered_eps = NAN, cores = NAN, cpu_per_m = NAN, hwm_mib = NAN, partitions = NAN;
+    double concurrency = NAN, rebalances = NAN;
+  };
+  std::vector<PerRelay> per_relay(relays.size());
+  double hwm_sum_mib = 0;
+  for (size_t i = 0; i < relays.size(); ++i) {
+    if (i >= max_a.relays.size() || i >= max_b.relays.size() || i >= final_sample.relays.size()) {
+      continue;
+    }
+    const RelaySample &a = max_a.relays[i], &b = max_b.relays[i];
+    PerRelay& r = per_relay[i];
+    r.delivered_eps = (b.delivered - a.delivered) / max_dt;
+    r.cores = (b.cpu - a.cpu) / max_dt;
+    r.cpu_per_m = (b.cpu - a.cpu) * 1e6 / std::max(1.0, b.delivered - a.delivered);
+    r.hwm_mib = static_cast<double>(final_sample.relays[i].hwm_kb) / 1024.0;
+    r.partitions = b.assigned;
+    r.concurrency = b.concurrency;
+    r.rebalances = final_sample.relays[i].rebalances;
+    hwm_sum_mib += r.hwm_mib;
+  }
+  const double relay_cores_each = relay_cpu / max_dt / static_cast<double>(relays.size());
   const double batch_mean = (max_b.batch_sum - max_a.batch_sum) /
                             std::max(1.0, max_b.batch_count - max_a.batch_count);
   const double blocked = (blocked_b - blocked_a) / max_dt;
@@ -1085,7 +1224,7 @@ int main(int argc, char** argv) {
       "<=" + fmt("%g", hist_p50.first) + "/<=" + fmt("%g", hist_p99.first) + "/<=" +
           fmt("%g", hist_p999.first) + " s",
       "");
-  row("relay peak RSS (VmHWM) MiB", fmt("%.1f", hwm_mib), "");
+  row("relay peak RSS (VmHWM) MiB", fmt("%.1f", hwm_mib), "");  // the largest instance's
   row("relay CPU s per M events", fmt("%.2f", relay_cpu * per_m), "");
   row("sink CPU s per M events", fmt("%.2f", sink_cpu * per_m), "");
   row("harness CPU s per M (producer+mock+scraper)", fmt("%.2f", harness_cpu * per_m), "");
@@ -1095,6 +1234,15 @@ int main(int argc, char** argv) {
   row("producer blocked on relay (share of max)", fmt("%.2f", blocked), "");
   row("relay consumer paused (share of max)", fmt("%.2f", paused_fraction), "");
   row("mean events per HTTP request", fmt("%.0f", batch_mean), "");
+  row("mean HTTP request time ms / requests in flight",
+      fmt("%.1f", request_ms) + "/" + fmt("%.1f", inflight_mean), "");
+  if (relays.size() > 1) {
+    row("relays in the group (all members assigned)",
+        std::to_string(relays.size()) + (group_formed ? " (yes)" : " (NO)"), "");
+    row("relay peak RSS MiB max / sum", fmt("%.1f", hwm_mib) + "/" + fmt("%.1f", hwm_sum_mib), "");
+    row("relay cores busy per instance (mean)", fmt("%.2f", relay_cores_each), "");
+    row("rebalances during max (all members)", fmt("%.0f", rebalances_in_max), "");
+  }
   row("reconciled (produced = resolved = committed)", reconciled ? "yes" : "NO", "");
   std::printf("\n  produced %.0f events in %llu msgs: delivered %.0f, dead-lettered %.0f, skipped "
               "%.0f, filtered %.0f; committed %llu events; sink received %.0f; relay exit %d\n",
@@ -1102,6 +1250,17 @@ int main(int argc, char** argv) {
               final_sample.delivered, final_sample.dead, final_sample.skipped,
               final_sample.filtered, static_cast<unsigned long long>(final_sample.committed_events),
               sink_received, relay_exit);
+  if (relays.size() > 1) {
+    std::printf("\n  %-6s %8s %11s %16s %7s %10s %14s %12s %5s\n", "relay", "pid", "partitions",
+                "delivered ev/s", "cores", "CPU s/M", "peak RSS MiB", "concurrency", "exit");
+    for (size_t i = 0; i < relays.size(); ++i) {
+      const PerRelay& r = per_relay[i];
+      std::printf("  %-6zu %8d %11.0f %16.0f %7.2f %10.2f %14.1f %12.0f %5d\n", i, endpoints[i].pid,
+                  r.partitions, r.delivered_eps, r.cores, r.cpu_per_m, r.hwm_mib, r.concurrency,
+                  relay_exits[i]);
+    }
+    std::printf("  (over the max window; partitions and concurrency limit at its end)\n");
+  }
   std::printf("  figures are wall-clock on a shared 2-core machine: noisy, compare runs with "
               "their load averages\n");
 
@@ -1111,7 +1270,8 @@ int main(int argc, char** argv) {
        << "  \"machine\": \"" << machine() << "\",\n"
        << "  \"setup\": {\"partitions\": " << options.partitions << ", \"brokers\": " << options.brokers
        << ", \"sink\": \"" << (bench_sink ? "e2e_sink" : "emulate --no-validate")
-       << "\", \"relay\": \"child process\", \"warmup_s\": " << options.warmup_s
+       << "\", \"relay\": \"child process\", \"relays\": " << options.relays
+       << ", \"warmup_s\": " << options.warmup_s
        << ", \"max_s\": " << json_number(max_dt) << ", \"latency_s\": " << json_number(lat_dt)
        << ", \"raw_s\": " << options.raw_s << ", \"load\": " << options.load
        << ", \"max_ahead\": " << options.max_ahead << "},\n"
@@ -1126,6 +1286,9 @@ int main(int argc, char** argv) {
        << ", \"mean_events_per_request\": " << json_number(batch_mean)
        << ", \"producer_blocked_share\": " << json_number(blocked)
        << ", \"consumer_paused_share\": " << json_number(paused_fraction)
+       << ", \"mean_request_ms\": " << json_number(request_ms)
+       << ", \"mean_inflight_requests\": " << json_number(inflight_mean)
+       << ", \"rebalances\": " << json_number(rebalances_in_max)
        << ", \"loadavg_start\": \"" << max_a.load << "\", \"loadavg_end\": \"" << max_b.load << "\"},\n"
        << "  \"raw\": {\"reread_events_per_s\": " << json_number(reread.events_per_s)
        << ", \"reread_msgs_per_s\": " << json_number(reread.msgs_per_s)
@@ -1150,7 +1313,12 @@ int main(int argc, char** argv) {
        << ", \"histogram_p99_interp_s\": " << json_number(hist_p99.second)
        << ", \"histogram_p999_interp_s\": " << json_number(hist_p999.second)
        << ", \"loadavg_start\": \"" << lat_a.load << "\", \"loadavg_end\": \"" << lat_b.load << "\"},\n"
+       << "  \"group\": {\"relays\": " << options.relays
+       << ", \"formed\": " << (group_formed ? "true" : "false")
+       << ", \"join_s\": " << json_number(join_s) << "},\n"
        << "  \"resources\": {\"relay_peak_rss_mib\": " << json_number(hwm_mib)
+       << ", \"relay_peak_rss_mib_sum\": " << json_number(hwm_sum_mib)
+       << ", \"relay_cores_per_instance\": " << json_number(relay_cores_each)
        << ", \"relay_cpu_s_per_million\": " << json_number(relay_cpu * per_m)
        << ", \"sink_cpu_s_per_million\": " << json_number(sink_cpu * per_m)
        << ", \"harness_cpu_s_per_million\": " << json_number(harness_cpu * per_m)
@@ -1167,8 +1335,21 @@ int main(int argc, char** argv) {
        << ", \"committed_events\": " << final_sample.committed_events
        << ", \"sink_received\": " << json_number(sink_received)
        << ", \"relay_exit\": " << relay_exit
-       << ", \"reconciled\": " << (reconciled ? "true" : "false") << "}\n"
-       << "}\n";
+       << ", \"reconciled\": " << (reconciled ? "true" : "false") << "},\n"
+       << "  \"per_relay\": [";
+  for (size_t i = 0; i < relays.size(); ++i) {
+    const PerRelay& r = per_relay[i];
+    json << (i ? ",\n" : "\n") << "    {\"index\": " << i
+         << ", \"partitions\": " << json_number(r.partitions)
+         << ", \"delivered_events_per_s\": " << json_number(r.delivered_eps)
+         << ", \"cpu_s_per_million\": " << json_number(r.cpu_per_m)
+         << ", \"cores\": " << json_number(r.cores)
+         << ", \"peak_rss_mib\": " << json_number(r.hwm_mib)
+         << ", \"concurrency_limit\": " << json_number(r.concurrency)
+         << ", \"rebalances\": " << json_number(r.rebalances)
+         << ", \"exit\": " << relay_exits[i] << "}";
+  }
+  json << "\n  ]\n}\n";
   std::filesystem::create_directories(std::filesystem::path(options.out).parent_path());
   std::ofstream(options.out) << json.str();
   std::printf("  JSON: %s\n", options.out.c_str());
