@@ -491,6 +491,12 @@ std::string relay_yaml(const app::RelayConfig& config) {
   for (const auto& [key, value] : config.kafka.consumer) {
     out << "    " << key << ": " << quoted(value) << "\n";
   }
+  if (!config.kafka.producer.empty()) {
+    out << "  producer:\n";
+    for (const auto& [key, value] : config.kafka.producer) {
+      out << "    " << key << ": " << quoted(value) << "\n";
+    }
+  }
   out << "sources:\n";
   for (const auto& source : config.sources) out << "  - topic: " << quoted(source.topic) << "\n";
   const auto& vidora = config.vidora;
@@ -509,6 +515,7 @@ std::string relay_yaml(const app::RelayConfig& config) {
       << ", auth_hold_ms: " << vidora.retry.auth_hold_ms << " }\n"
       << "    concurrency: { initial: " << vidora.concurrency.initial
       << ", max: " << vidora.concurrency.max << " }\n"
+      << "    rate_limit_per_s: " << vidora.rate_limit_per_s << "\n"
       << "pipeline:\n"
       << "  max_inflight_messages: " << config.pipeline.max_inflight_messages << "\n"
       << "  request_timeout_ms: " << config.pipeline.request_timeout_ms << "\n"
