@@ -130,7 +130,7 @@ TEST_F(EmulatorTest, SchemaViolationsAre400NamingTheEvents) {
   auto bad_key = post_events(batch({upper}));
   ASSERT_TRUE(bad_key);
   EXPECT_EQ(bad_key->status, 400);
-  EXPECT_EQ(json::parse(bad_key->body)["invalid_indexes"], json({0}));
+  EXPECT_EQ(json::parse(bad_key->body)["invalid_indexes"], json::array({0}));  // json({0}) is null under clang
 
   EXPECT_EQ(emulator_->accepted_events(), 0u);  // nothing of a failed request is recorded
 }
