@@ -1,27 +1,28 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan+UBSan) into build-fuzz/, seeds
+# Builds the libFuzzer targets (clang, ASan+UBSan) into build-sanitize/ (shared
+# with scripts/sanitize.sh, so CI compiles the instrumented library once), seeds
 # their corpora from tests/fixtures, and runs each target for a bounded time.
 # Prints one line per target: executions, corpus size and crashes; exits 1 if
-# any target crashed (the crash input is left in build-fuzz/crashes/<target>/).
+# any target crashed (the crash input is left in build-sanitize/crashes/<target>/).
 #
-# Usage: scripts/fuzz.sh [seconds-per-target]   (default 45; not yet part of .ci/run)
+# Usage: scripts/fuzz.sh [seconds-per-target]   (default 60; .ci/run uses the default)
 # Longer run (e.g. overnight, both cores):
 #   FUZZ_JOBS=2 bash scripts/fuzz.sh 3600
 # Keep what a long run learned: the working corpus stays in
-# build-fuzz/corpus/<target>/; minimize a crash with
-#   build-fuzz/tests/fuzz/<target> -minimize_crash=1 -runs=100000 <crash-file>
+# build-sanitize/corpus/<target>/; minimize a crash with
+#   build-sanitize/tests/fuzz/<target> -minimize_crash=1 -runs=100000 <crash-file>
 # and commit the result under tests/fuzz/corpus/<target>/ with a regression
 # unit test named after the bug (STYLE.md, Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds="${1:-45}"
+seconds="${1:-60}"
 jobs="${FUZZ_JOBS:-1}"
-build=build-fuzz
+build=build-sanitize
 targets=(decode_fuzz vidora_encoder_fuzz config_loader_fuzz retry_after_fuzz)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCDP_RELAY_BUILD_FUZZ=ON -DCDP_RELAY_BUILD_TESTS=OFF \
+  -DCDP_RELAY_BUILD_FUZZ=ON -DCDP_RELAY_BUILD_TESTS=ON \
   -DCDP_RELAY_SANITIZE=address,undefined >/dev/null
 cmake --build "$build" -j2 --target cdp_relay_fuzz
 
