@@ -3,6 +3,7 @@
 // given here do not exist, so reaching Kafka would show as exit 1).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -20,7 +21,10 @@ struct CliResult {
 };
 
 CliResult run_replay(const std::string& args) {
-  const std::string err_file = ::testing::TempDir() + "cdp_relay_replay_cli_stderr";
+  // One file per process and call: ctest runs these tests in parallel.
+  static int calls = 0;
+  const std::string err_file = ::testing::TempDir() + "cdp_relay_replay_cli_stderr." +
+                               std::to_string(::getpid()) + "." + std::to_string(++calls);
   const std::string command = "'" + testing::relay_binary() + "' replay " + args +
                               " < /dev/null 2> '" + err_file + "'";
   CliResult result;
