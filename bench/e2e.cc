@@ -83,6 +83,7 @@
 #include "app/demo_events.h"
 #include "app/mock_cluster.h"
 #include "model/timestamp.h"
+#include "util/rdkafka_conf.h"
 
 namespace {
 
@@ -652,12 +653,10 @@ struct RawResult {
 rd_kafka_t* raw_consumer(const std::string& brokers, bool eof) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const char* key, const char* value) {
-    if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
-      throw std::runtime_error(std::string("raw consumer: ") + errstr);
-    }
+  auto set = [&](const std::string& key, const std::string& value) {
+    cdp_relay::util::set_kafka_property(conf, key, value, "raw consumer");
   };
-  set("bootstrap.servers", brokers.c_str());
+  set("bootstrap.servers", brokers);
   set("group.id", "cdp-relay-bench-raw");
   set("enable.auto.commit", "false");
   set("enable.auto.offset.store", "false");

@@ -12,7 +12,9 @@
 #include "kafka_sinks/kafka_writer.h"
 #include "obs/log.h"
 #include "replay/replay_headers.h"
+#include "source/kafka_message.h"
 #include "source/offset_watermark.h"
+#include "util/rdkafka_conf.h"
 
 namespace cdp_relay::replay {
 namespace {
@@ -67,13 +69,7 @@ class Consumer {
   Consumer(const std::map<std::string, std::string>& properties, const std::string& group) {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     auto set = [&](const std::string& key, const std::string& value) {
-      char errstr[512];
-      if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), errstr, sizeof errstr) !=
-          RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        // errstr names the property, never its value (which may be a password).
-        throw std::runtime_error(std::string("kafka consumer settings: ") + errstr);
-      }
+      util::set_kafka_property(conf, key, value, "kafka consumer settings");
     };
     for (const auto& [key, value] : properties) set(key, value);
     // Enforced over the pass-through: the replay's guarantees depend on them.
@@ -347,7 +343,7 @@ void Run::handle(const rd_kafka_message_t& message, const std::atomic<bool>& sto
     return;
   }
   std::optional<std::string> key;
-  if (message.key != nullptr) key.emplace(static_cast<const char*>(message.key), message.key_len);
+  if (message.key != nullptr) key.emplace(source::key_of(message));
   const std::string reason = header_value(headers, kReasonHeader, "(none)");
   if (verdict == Verdict::kReplay && !options_.dry_run && !acquire_token(stop)) return;
 
@@ -369,9 +365,7 @@ void Run::handle(const rd_kafka_message_t& message, const std::atomic<bool>& sto
       kafka_sinks::OutgoingRecord record;
       record.topic = options_.to_topic;
       record.key = std::move(key);
-      if (message.payload != nullptr) {
-        record.value.assign(static_cast<const char*>(message.payload), message.len);
-      }
+      record.value = source::payload_of(message);
       record.headers = replay_headers(
           headers, RecordPosition{options_.from_topic, message.partition, message.offset});
       record.ref = OutputRef{state.tracker, message.offset, 0};
