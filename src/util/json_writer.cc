@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "util/word_load.h"
+
 namespace cdp_relay::util {
 namespace {
 
@@ -59,16 +61,17 @@ void append_json_string(std::string& out, std::string_view value) {
   out.push_back('"');
   size_t clean = 0;  // value[0, clean) is known to need no escaping
   while (clean + 8 <= value.size()) {
-    uint64_t word;
-    std::memcpy(&word, value.data() + clean, sizeof word);
-    if (word_needs_escape(word)) break;
+    if (word_needs_escape(load_u64(value.data() + clean))) break;
     clean += 8;
   }
   if (clean < value.size() && value.size() - clean < 8) {
-    // The short tail (most keys are shorter than 8 bytes): pad with spaces,
-    // which never need escaping, and test it as one word.
-    uint64_t word = 0x2020202020202020ULL;
-    std::memcpy(&word, value.data() + clean, value.size() - clean);
+    // The short tail (most values are shorter than 8 bytes): the last 8 bytes
+    // when the value is that long (re-testing a few clean ones), else the tail
+    // padded with spaces, which never need escaping; tested as one word.
+    const uint64_t word = value.size() >= 8
+                              ? load_u64(value.data() + value.size() - 8)
+                              : load_short(value.data() + clean, value.size() - clean,
+                                           0x2020202020202020ULL);
     if (!word_needs_escape(word)) clean = value.size();
   }
   if (clean == value.size()) {

@@ -41,27 +41,27 @@ VidoraEncoder::VidoraEncoder(VidoraEncodeOptions options) : options_(options) {}
 
 void VidoraEncoder::encode(const CanonicalEvent& event, std::string_view type, std::string& out) {
   writer_.reset(out, reserved_keys());
-  writer_.fixed_string("user_id", event.user_key());
-  writer_.fixed_string("type", type);
+  writer_.reserved_string("user_id", event.user_key());
+  writer_.reserved_string("type", type);
   switch (options_.timestamp_format) {
     case TimestampFormat::kUnixSeconds:
       // Floor division, so pre-1970 milliseconds round towards the past.
-      writer_.fixed_int("timestamp", event.timestamp_ms >= 0
-                                         ? event.timestamp_ms / 1000
-                                         : (event.timestamp_ms - 999) / 1000);
+      writer_.reserved_int("timestamp", event.timestamp_ms >= 0
+                                            ? event.timestamp_ms / 1000
+                                            : (event.timestamp_ms - 999) / 1000);
       break;
     case TimestampFormat::kUnixMillis:
-      writer_.fixed_int("timestamp", event.timestamp_ms);
+      writer_.reserved_int("timestamp", event.timestamp_ms);
       break;
     case TimestampFormat::kIso8601:
       timestamp_text_.clear();
       model::append_iso8601_ms(timestamp_text_, event.timestamp_ms);
-      writer_.fixed_string("timestamp", timestamp_text_);
+      writer_.reserved_string("timestamp", timestamp_text_);
       break;
   }
-  if (!event.anonymous_id.empty()) writer_.fixed_string("anonymous_id", event.anonymous_id);
-  writer_.fixed_string("event_id", event.message_id);
-  writer_.fixed_string("source", to_string(event.source_format));
+  if (!event.anonymous_id.empty()) writer_.reserved_string("anonymous_id", event.anonymous_id);
+  writer_.reserved_string("event_id", event.message_id);
+  writer_.reserved_string("source", to_string(event.source_format));
 
   if (event.source_format == SourceFormat::kSegment) {
     encode_segment_fields(event);
