@@ -142,13 +142,14 @@ void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_vie
   out_->push_back('{');
 }
 
-bool FlatObjectWriter::claim_key(std::string& candidate) {
+std::optional<std::string_view> FlatObjectWriter::claim_key(std::string_view candidate) {
   if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
-  if (taken_.try_insert(candidate)) return true;
-  candidate.insert(0, "prop_");
-  if (taken_.try_insert(candidate)) return true;
+  if (taken_.try_insert(candidate)) return candidate;
+  prefixed_key_.assign("prop_");
+  prefixed_key_.append(candidate);
+  if (taken_.try_insert(prefixed_key_)) return std::string_view(prefixed_key_);
   ++dropped_;
-  return false;
+  return std::nullopt;
 }
 
 void FlatObjectWriter::take(std::string_view name) {
@@ -178,8 +179,9 @@ void FlatObjectWriter::write_key(std::string_view key) {
 void FlatObjectWriter::custom_bool(std::string_view key, bool value) {
   scratch_.clear();
   append_snake_case(scratch_, key);
-  if (!claim_key(scratch_)) return;
-  write_key(scratch_);
+  auto claimed = claim_key(scratch_);
+  if (!claimed) return;
+  write_key(*claimed);
   out_->append(value ? "true" : "false");
 }
 
@@ -218,27 +220,34 @@ void FlatObjectWriter::custom(std::string_view prefix, std::string_view key,
 
 void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::string_view key,
                                simdjson::dom::element value) {
-  // Each nesting level builds its key in its own reused buffer; a deque keeps
-  // the outer levels' buffers in place while deeper ones are added.
-  if (key_stack_.size() <= level) key_stack_.resize(level + 1);
-  std::string& composed = key_stack_[level];
-  composed.assign(prefix);
-  if (!prefix.empty()) composed.push_back('_');
-  const size_t before = composed.size();
-  append_snake_case(composed, key);
-  if (composed.size() == before && !prefix.empty()) composed.pop_back();  // key had no letters
+  std::string_view composed;
+  if (prefix.empty() && already_snake_case(key)) {
+    composed = key;  // the common case: a top-level snake_case key is its own name
+  } else {
+    // Each nesting level builds its key in its own reused buffer; a deque
+    // keeps the outer levels' buffers in place while deeper ones are added.
+    if (key_stack_.size() <= level) key_stack_.resize(level + 1);
+    std::string& buffer = key_stack_[level];
+    buffer.assign(prefix);
+    if (!prefix.empty()) buffer.push_back('_');
+    const size_t before = buffer.size();
+    append_snake_case(buffer, key);
+    if (buffer.size() == before && !prefix.empty()) buffer.pop_back();  // key had no letters
+    composed = buffer;
+  }
 
   simdjson::dom::object nested;
   if (value.get(nested) == simdjson::SUCCESS) {
     for (auto member : nested) flatten(level + 1, composed, member.key, member.value);
     return;
   }
-  write_scalar(composed, value);  // may prefix `composed` with prop_: it is rebuilt per key
+  write_scalar(composed, value);
 }
 
-void FlatObjectWriter::write_scalar(std::string& key, simdjson::dom::element value) {
-  if (!claim_key(key)) return;
-  write_key(key);
+void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element value) {
+  auto claimed = claim_key(key);
+  if (!claimed) return;
+  write_key(*claimed);
   if (value.is_array()) {
     // Vidora parameters are flat: arrays travel as their JSON text.
     std::string array_json;

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <deque>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,12 +56,12 @@ class FlatObjectWriter {
   size_t dropped() const { return dropped_; }
 
  private:
-  // Returns the final key for `candidate` (possibly `prop_`-prefixed), or
-  // false when both forms are taken.
-  bool claim_key(std::string& candidate);
+  // Claims `candidate` or else its `prop_` form, and returns the one claimed
+  // (valid until the next call), or nullopt when both are taken.
+  std::optional<std::string_view> claim_key(std::string_view candidate);
   void take(std::string_view name);
   void write_key(std::string_view key);
-  void write_scalar(std::string& key, simdjson::dom::element value);
+  void write_scalar(std::string_view key, simdjson::dom::element value);
   void flatten(size_t level, std::string_view prefix, std::string_view key,
                simdjson::dom::element value);
 
@@ -102,6 +103,7 @@ class FlatObjectWriter {
   const std::vector<std::string_view>* seeded_with_ = nullptr;
   std::deque<std::string> key_stack_;  // reusable key buffers, one per nesting level
   std::string scratch_;
+  std::string prefixed_key_;  // a claimed key's `prop_` form
 };
 
 }  // namespace cdp_relay::destinations::vidora
