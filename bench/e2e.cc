@@ -281,7 +281,7 @@ class Ledger {
 
 // Overwrites every event timestamp in `json` with `now`: Segment `timestamp`
 // and `sentAt` (ISO 8601), mParticle `timestamp_unixtime_ms`.
-void stamp(std::string& json, int64_t now_ms, const std::string& now_iso) {
+void stamp_by_search(std::string& json, int64_t now_ms, const std::string& now_iso) {
   for (const char* key : {"\"timestamp\":\"", "\"sentAt\":\""}) {
     const size_t key_size = std::strlen(key);
     for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
@@ -303,12 +303,68 @@ void stamp(std::string& json, int64_t now_ms, const std::string& now_iso) {
   }
 }
 
+// A message the feeder produces again and again with fresh event times.
+// Where the times go is found once: searching each produced message for its
+// time fields took a third of the harness's CPU, which shares the two cores
+// with the relay under test. Each produce then overwrites fixed-width fields.
+class StampedMessage {
+ public:
+  explicit StampedMessage(DemoMessage message) : message_(std::move(message)) {
+    // Rewrite every time field at the widths stamp() writes (24-character ISO 8601,
+    // 13-digit milliseconds), then remember where each one starts.
+    const int64_t now = wall_ms();
+    std::string iso;
+    cdp_relay::model::append_iso8601_ms(iso, now);
+    stamp_by_search(message_.value, now, iso);
+    iso_width_ = iso.size();
+    ms_width_ = std::to_string(now).size();
+    const std::string& json = message_.value;
+    for (const char* key : {"\"timestamp\":\"", "\"sentAt\":\""}) {
+      for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
+        at += std::strlen(key);
+        iso_at_.push_back(at);
+      }
+    }
+    const std::string ms_key = "\"timestamp_unixtime_ms\":";
+    for (size_t at = json.find(ms_key); at != std::string::npos; at = json.find(ms_key, at)) {
+      at += ms_key.size();
+      ms_at_.push_back(at);
+    }
+  }
+
+  // REQUIRES: `iso` and `ms_digits` as wide as at construction (true until
+  // the year 2286).
+  const DemoMessage& stamp(std::string_view iso, std::string_view ms_digits) {
+    if (iso.size() != iso_width_ || ms_digits.size() != ms_width_) {
+      throw std::logic_error("timestamp width changed");
+    }
+    for (size_t at : iso_at_) message_.value.replace(at, iso.size(), iso);
+    for (size_t at : ms_at_) message_.value.replace(at, ms_digits.size(), ms_digits);
+    return message_;
+  }
+
+ private:
+  DemoMessage message_;
+  size_t iso_width_ = 0, ms_width_ = 0;
+  std::vector<size_t> iso_at_, ms_at_;
+};
+
 class Feeder {
  public:
   Feeder(const std::string& brokers, std::vector<std::string> fixture, double malformed,
          Ledger& ledger, uint64_t max_ahead)
-      : fixture_(std::move(fixture)), generator_(42, 5000, malformed), ledger_(ledger),
-        max_ahead_(max_ahead) {
+      : ledger_(ledger), max_ahead_(max_ahead) {
+    // Half the stream is the fixture's lines, keyed by 5,000 users; half is a
+    // pool of generated messages (batches, mParticle, malformed at the given
+    // share), produced round-robin.
+    for (size_t i = 0; i < fixture.size(); ++i) {
+      fixture_.emplace_back(DemoMessage{"", std::move(fixture[i]), 1, 0});
+    }
+    for (int user = 0; user < kFixtureUsers; ++user) {
+      fixture_keys_.push_back("user-" + std::to_string(user));
+    }
+    DemoEventGenerator generator(42, 5000, malformed);
+    for (size_t i = 0; i < kGeneratedPool; ++i) generated_.emplace_back(generator.next());
     char errstr[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
@@ -363,9 +419,9 @@ class Feeder {
     const double started = steady_s();
     uint64_t phase_events = 0;
     int64_t stamped_ms = 0;
-    std::string iso;
+    std::string iso, ms_digits;
     std::mt19937_64 random(7);
-    uint64_t sequence = 0;
+    uint64_t sequence = 0, generated_index = 0;
     while (!stop_) {
       if (messages - consumed.load() > max_ahead_) {
         const double t = steady_s();
@@ -382,22 +438,26 @@ class Feeder {
         stamped_ms = now;
         iso.clear();
         cdp_relay::model::append_iso8601_ms(iso, now);
+        ms_digits = std::to_string(now);
       }
-      DemoMessage message;
+      const DemoMessage* picked;
+      std::string_view key;
       if (random() % 2 == 0) {
-        message.value = fixture_[sequence % fixture_.size()];
-        message.key = "user-" + std::to_string(sequence % 5000);
+        picked = &fixture_[sequence % fixture_.size()].stamp(iso, ms_digits);
+        key = fixture_keys_[sequence % fixture_keys_.size()];
       } else {
-        message = generator_.next();
+        picked = &generated_[generated_index++ % generated_.size()].stamp(iso, ms_digits);
+        key = picked->key;
       }
+      const DemoMessage& message = *picked;
       ++sequence;
-      stamp(message.value, now, iso);
       rd_kafka_resp_err_t err;
       do {
         err = rd_kafka_producev(
             producer_, RD_KAFKA_V_TOPIC(kTopic),
-            RD_KAFKA_V_KEY(message.key.data(), message.key.size()),
-            RD_KAFKA_V_VALUE(message.value.data(), message.value.size()),
+            RD_KAFKA_V_KEY(key.data(), key.size()),
+            // F_COPY: librdkafka copies the bytes and never writes through the pointer.
+            RD_KAFKA_V_VALUE(const_cast<char*>(message.value.data()), message.value.size()),
             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
             RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<intptr_t>(message.events))),
             RD_KAFKA_V_END);
@@ -411,8 +471,11 @@ class Feeder {
     }
   }
 
-  std::vector<std::string> fixture_;
-  DemoEventGenerator generator_;
+  static constexpr int kFixtureUsers = 5000;
+  static constexpr size_t kGeneratedPool = 8192;
+  std::vector<StampedMessage> fixture_;
+  std::vector<std::string> fixture_keys_;
+  std::vector<StampedMessage> generated_;
   Ledger& ledger_;
   uint64_t max_ahead_;
   rd_kafka_t* producer_ = nullptr;
