@@ -127,8 +127,7 @@ class PipelineLoop final : public source::RebalanceListener {
   void store_offsets();
   void apply_backpressure();
   decode::InputFormat format_of(const std::string& topic) const;
-  // Source gauges and health, at most every kPublishInterval.
-  void publish_state();
+  void publish_health();
   size_t inflight_bytes() const;
   bool sinks_busy() const;
   void drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
@@ -152,7 +151,6 @@ class PipelineLoop final : public source::RebalanceListener {
   std::vector<delivery::DeliveryOutcome> outcomes_;
   std::vector<OutputRef> acked_;
   std::optional<Clock::time_point> shutdown_deadline_;
-  Clock::time_point next_publish_{};
   PipelineCounters counters_;
   std::map<std::string, uint64_t> dlq_by_reason_;
 };

@@ -146,12 +146,7 @@ void DeliveryEngine::poll(std::chrono::milliseconds max_wait,
     in_flight_.erase(it);
     on_response(std::move(batch), response, outcomes);
   }
-  // Scrapes are seconds apart; every poll (one per pipeline step) was ~1.5%
-  // of the pipeline thread, mostly the locks behind limit() and is_open().
-  if (now >= next_gauges_) {
-    next_gauges_ = now + kGaugeInterval;
-    publish_gauges();
-  }
+  publish_gauges();
 }
 
 void DeliveryEngine::publish_gauges() {

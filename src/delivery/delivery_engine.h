@@ -146,8 +146,6 @@ class DeliveryEngine {
   UserOrderedQueue queue_;
   std::deque<std::unique_ptr<Batch>> sendable_;  // halves and due retries, first in line
   std::multimap<Clock::time_point, std::unique_ptr<Batch>> retry_wait_;
-  static constexpr std::chrono::milliseconds kGaugeInterval{50};
-  Clock::time_point next_gauges_{};
   struct InFlight {
     std::unique_ptr<Batch> batch;
     Clock::time_point started;
