@@ -91,7 +91,49 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
+namespace {
+
+// "2024-03-01T09:00:00.359Z": the form nearly every SDK sends (JavaScript's
+// toISOString). Parsed with fixed positions instead of the general grammar's
+// per-field bookkeeping, which was 3% of the transform stage. Anything else,
+// including out-of-range fields and leap seconds, returns nullopt and goes to
+// the general parser, so both paths accept and reject exactly the same texts.
+std::optional<int64_t> parse_canonical_ms(std::string_view t) {
+  if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' ||
+      t[16] != ':' || t[19] != '.' || t[23] != 'Z') {
+    return std::nullopt;
+  }
+  auto digits = [&](size_t at, size_t count, int64_t& value) {
+    value = 0;
+    for (size_t i = at; i < at + count; ++i) {
+      const unsigned digit = static_cast<unsigned char>(t[i]) - '0';
+      if (digit > 9) return false;
+      value = value * 10 + digit;
+    }
+    return true;
+  };
+  int64_t year, month, day, hour, minute, second, millis;
+  if (!digits(0, 4, year) || !digits(5, 2, month) || !digits(8, 2, day) ||
+      !digits(11, 2, hour) || !digits(14, 2, minute) || !digits(17, 2, second) ||
+      !digits(20, 3, millis)) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, unsigned(month)) ||
+      hour > 23 || minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  const int64_t days = days_from_civil(year, unsigned(month), unsigned(day));
+  return (days * 86400 + hour * 3600 + minute * 60 + second) * 1000 + millis;
+}
+
+}  // namespace
+
 std::optional<int64_t> parse_iso8601_ms(std::string_view text) {
+  if (auto canonical = parse_canonical_ms(text)) return canonical;
+  return parse_iso8601_ms_general(text);
+}
+
+std::optional<int64_t> parse_iso8601_ms_general(std::string_view text) {
   Cursor in(text);
   auto year = in.number(4, 4);
   if (!year || !in.consume('-')) return std::nullopt;

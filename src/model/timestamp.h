@@ -19,6 +19,9 @@ namespace cdp_relay::model {
 // minute 0-59, second 0-60 (a leap second counts as 59.999).
 // Returns nullopt for anything else.
 std::optional<int64_t> parse_iso8601_ms(std::string_view text);
+// The same without the fast path for the canonical 24-character form; kept
+// callable so tests can hold both paths to the same answers.
+std::optional<int64_t> parse_iso8601_ms_general(std::string_view text);
 
 // Renders epoch milliseconds as "YYYY-MM-DDThh:mm:ss.mmmZ".
 void append_iso8601_ms(std::string& out, int64_t epoch_ms);

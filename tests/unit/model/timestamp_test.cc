@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -180,6 +182,42 @@ TEST(TimestampTest, DaysFromCivil) {
   EXPECT_EQ(days_from_civil(1969, 12, 31), -1);
   EXPECT_EQ(days_from_civil(2000, 3, 1), 11017);
   EXPECT_EQ(days_from_civil(2024, 3, 1), 19783);
+}
+
+// parse_iso8601_ms takes a fixed-position fast path for the canonical
+// 24-character form. It must agree with the general parser on every text:
+// canonical ones, and canonical ones with any one character replaced.
+TEST(TimestampTest, CanonicalFastPathAgreesWithTheGeneralParser) {
+  const std::string alphabet = "0123456789-T:.Z+ tz/5";
+  std::mt19937 rng(20261129);
+  size_t accepted = 0, rejected = 0;
+  for (int round = 0; round < 20000; ++round) {
+    // A random valid-looking timestamp across years, months and days 1-31
+    // (so some are impossible dates).
+    auto pick = [&](unsigned n) { return static_cast<unsigned>(rng() % n); };
+    char text[40];
+    std::snprintf(text, sizeof text, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ", pick(10000),
+                  1 + pick(12), 1 + pick(31), pick(24), pick(60), pick(61), pick(1000));
+    std::string value = text;
+    if (round % 2 == 1) value[pick(unsigned(value.size()))] = alphabet[pick(unsigned(alphabet.size()))];
+    const auto fast = parse_iso8601_ms(value);
+    const auto general = parse_iso8601_ms_general(value);
+    ASSERT_EQ(fast.has_value(), general.has_value()) << value;
+    if (fast) {
+      ASSERT_EQ(*fast, *general) << value;
+      ++accepted;
+    } else {
+      ++rejected;
+    }
+  }
+  // Both kinds occurred, so both branches were compared.
+  EXPECT_GT(accepted, 5000u);
+  EXPECT_GT(rejected, 1000u);
+  // Values the fast path hands to the general parser.
+  EXPECT_EQ(parse_iso8601_ms("2016-12-31T23:59:60.000Z"),
+            parse_iso8601_ms("2016-12-31T23:59:59.999Z"));  // leap second
+  EXPECT_FALSE(parse_iso8601_ms("2023-02-29T00:00:00.000Z").has_value());
+  EXPECT_EQ(parse_iso8601_ms("2024-03-01T09:00:00.359Z"), 1709283600359);
 }
 
 }  // namespace
