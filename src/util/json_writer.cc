@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "util/word_load.h"
 
 namespace cdp_relay::util {
@@ -55,25 +59,55 @@ inline bool word_needs_escape(uint64_t word) {
   return (below_space | has_quote | has_backslash) != 0;
 }
 
+#if defined(__SSE2__)
+// The same test over 16 bytes with SSE2 (part of every x86-64 CPU): about a
+// third of the instructions per byte of the word test, for user agents, URLs
+// and ids.
+inline bool block_needs_escape(const char* p) {
+  const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i quote = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('"'));
+  const __m128i backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\\'));
+  // Unsigned byte < 0x20 as a signed compare: flip the sign bits of both sides.
+  const __m128i control = _mm_cmplt_epi8(_mm_xor_si128(bytes, _mm_set1_epi8(char(0x80))),
+                                         _mm_set1_epi8(char(0x20 ^ 0x80)));
+  return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) != 0;
+}
+#endif
+
+// Length of the prefix of `value` known to need no escaping: all of it in the
+// common case, else at least up to the block or word holding the first byte
+// that does.
+size_t clean_prefix(std::string_view value) {
+  const char* p = value.data();
+  const size_t size = value.size();
+  size_t clean = 0;
+#if defined(__SSE2__)
+  if (size >= 16) {
+    while (clean + 16 <= size && !block_needs_escape(p + clean)) clean += 16;
+    if (clean == size) return size;
+    // The tail: the last 16 bytes, re-testing a few clean ones.
+    if (size - clean < 16 && !block_needs_escape(p + size - 16)) return size;
+    return clean;
+  }
+#endif
+  while (clean + 8 <= size && !word_needs_escape(load_u64(p + clean))) clean += 8;
+  if (clean == size) return size;
+  if (size - clean < 8) {
+    // The short tail (most values are shorter than 8 bytes): the last 8 bytes
+    // when the value is that long, else the tail padded with spaces, which
+    // never need escaping; tested as one word.
+    const uint64_t word = size >= 8 ? load_u64(p + size - 8)
+                                    : load_short(p + clean, size - clean, 0x2020202020202020ULL);
+    if (!word_needs_escape(word)) return size;
+  }
+  return clean;
+}
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
   out.push_back('"');
-  size_t clean = 0;  // value[0, clean) is known to need no escaping
-  while (clean + 8 <= value.size()) {
-    if (word_needs_escape(load_u64(value.data() + clean))) break;
-    clean += 8;
-  }
-  if (clean < value.size() && value.size() - clean < 8) {
-    // The short tail (most values are shorter than 8 bytes): the last 8 bytes
-    // when the value is that long (re-testing a few clean ones), else the tail
-    // padded with spaces, which never need escaping; tested as one word.
-    const uint64_t word = value.size() >= 8
-                              ? load_u64(value.data() + value.size() - 8)
-                              : load_short(value.data() + clean, value.size() - clean,
-                                           0x2020202020202020ULL);
-    if (!word_needs_escape(word)) clean = value.size();
-  }
+  const size_t clean = clean_prefix(value);
   if (clean == value.size()) {
     out.append(value);
     out.push_back('"');
