@@ -77,6 +77,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -284,23 +285,27 @@ class Ledger {
   std::vector<std::vector<uint8_t>> events_;
 };
 
-// Overwrites every event timestamp in `json` with `now`: Segment `timestamp`
-// and `sentAt` (ISO 8601), mParticle `timestamp_unixtime_ms`.
+// The event time fields the feeder sets: Segment `timestamp` and `sentAt`
+// (ISO 8601 strings), mParticle `timestamp_unixtime_ms` (a number). Each key
+// ends where its value starts.
+constexpr std::string_view kIsoTimeKeys[] = {"\"timestamp\":\"", "\"sentAt\":\""};
+constexpr std::string_view kMillisTimeKey = "\"timestamp_unixtime_ms\":";
+
+// Overwrites every event time field in `json` with `now`.
 void stamp_by_search(std::string& json, int64_t now_ms, const std::string& now_iso) {
-  for (const char* key : {"\"timestamp\":\"", "\"sentAt\":\""}) {
-    const size_t key_size = std::strlen(key);
+  for (std::string_view key : kIsoTimeKeys) {
     for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
-      at += key_size;
+      at += key.size();
       const size_t end = json.find('"', at);
       if (end == std::string::npos) break;
       json.replace(at, end - at, now_iso);
       at += now_iso.size();
     }
   }
-  static const std::string kMs = "\"timestamp_unixtime_ms\":";
   const std::string digits = std::to_string(now_ms);
-  for (size_t at = json.find(kMs); at != std::string::npos; at = json.find(kMs, at)) {
-    at += kMs.size();
+  for (size_t at = json.find(kMillisTimeKey); at != std::string::npos;
+       at = json.find(kMillisTimeKey, at)) {
+    at += kMillisTimeKey.size();
     size_t end = at;
     while (end < json.size() && json[end] >= '0' && json[end] <= '9') ++end;
     json.replace(at, end - at, digits);
@@ -324,15 +329,15 @@ class StampedMessage {
     iso_width_ = iso.size();
     ms_width_ = std::to_string(now).size();
     const std::string& json = message_.value;
-    for (const char* key : {"\"timestamp\":\"", "\"sentAt\":\""}) {
+    for (std::string_view key : kIsoTimeKeys) {
       for (size_t at = json.find(key); at != std::string::npos; at = json.find(key, at)) {
-        at += std::strlen(key);
+        at += key.size();
         iso_at_.push_back(at);
       }
     }
-    const std::string ms_key = "\"timestamp_unixtime_ms\":";
-    for (size_t at = json.find(ms_key); at != std::string::npos; at = json.find(ms_key, at)) {
-      at += ms_key.size();
+    for (size_t at = json.find(kMillisTimeKey); at != std::string::npos;
+         at = json.find(kMillisTimeKey, at)) {
+      at += kMillisTimeKey.size();
       ms_at_.push_back(at);
     }
   }

@@ -185,16 +185,15 @@ void FlatObjectWriter::custom_bool(std::string_view key, bool value) {
   out_->append(value ? "true" : "false");
 }
 
+// A fixed field is a reserved one once its name is claimed.
 void FlatObjectWriter::fixed_string(std::string_view name, std::string_view value) {
   take(name);
-  write_key(name);
-  util::append_json_string(*out_, value);
+  reserved_string(name, value);
 }
 
 void FlatObjectWriter::fixed_int(std::string_view name, int64_t value) {
   take(name);
-  write_key(name);
-  util::append_int(*out_, value);
+  reserved_int(name, value);
 }
 
 void FlatObjectWriter::reserved_string(std::string_view name, std::string_view value) {
