@@ -99,6 +99,11 @@ struct MparticleDetails {
   std::string_view application_transition_type;  // application_state_transition only
   std::string_view user_agent;                   // device_info.http_header_user_agent
   JsonObject event_data;                         // the event's `data` (commerce details etc.)
+  // Which decoded batch the event came from: events with the same nonzero
+  // serial share the batch fields above and `traits`, so a destination may
+  // encode those once per batch. Unique across decoders in the process; 0
+  // for events not made by a decoder (then nothing may be shared).
+  uint64_t batch_serial = 0;
 };
 
 struct CanonicalEvent {

@@ -1,5 +1,6 @@
 #include "decode/mparticle_decoder.h"
 
+#include <atomic>
 #include <string>
 
 #include "decode/json_fields.h"
@@ -36,8 +37,16 @@ Consent read_consent(simdjson::dom::object batch) {
   return consent;
 }
 
+// Process-wide, so two decoders (one per pipeline, replay job, test) never
+// hand out the same serial; one uncontended increment per batch.
+uint64_t next_batch_serial() {
+  static std::atomic<uint64_t> last{0};
+  return last.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 BatchFields read_batch_fields(simdjson::dom::object batch, DecodedMessage& out) {
   BatchFields fields;
+  fields.details.batch_serial = next_batch_serial();
   fields.mpid = id_field(batch, "mpid", out);
   if (fields.mpid == "0") fields.mpid = {};  // mParticle never assigns MPID 0
   fields.timestamp_present = field(batch, "timestamp_unixtime_ms").has_value();

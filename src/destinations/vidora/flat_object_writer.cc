@@ -69,14 +69,20 @@ void append_snake_case(std::string& out, std::string_view key) {
   }
 }
 
-void FlatObjectWriter::KeySet::clear() {
-  // Empty only the slots in use: cheaper than wiping the table. The kept
-  // entries were inserted first, so they never probe past a removed one.
-  if (entries_.size() <= kept_) return;
-  for (size_t i = kept_; i < entries_.size(); ++i) slots_[entries_[i].slot] = 0;
-  arena_.resize(entries_[kept_].offset);
-  entries_.resize(kept_);
+void FlatObjectWriter::KeySet::clear() { truncate(kept_); }
+
+void FlatObjectWriter::KeySet::truncate(size_t count) {
+  // Empty only the slots in use: cheaper than wiping the table. Entries are
+  // removed newest first and linear probing only ever moves a key past older
+  // ones, so the remaining keys never probe past a removed one.
+  assert(count >= kept_);
+  if (entries_.size() <= count) return;
+  for (size_t i = count; i < entries_.size(); ++i) slots_[entries_[i].slot] = 0;
+  arena_.resize(entries_[count].offset);
+  entries_.resize(count);
 }
+
+size_t FlatObjectWriter::KeySet::hash_of(std::string_view key) { return key_hash(key); }
 
 size_t FlatObjectWriter::KeySet::find_slot(std::string_view key, size_t hash) const {
   const size_t mask = slots_.size() - 1;
@@ -98,8 +104,11 @@ bool FlatObjectWriter::KeySet::contains(std::string_view key) const {
 void FlatObjectWriter::KeySet::insert(std::string_view key) { try_insert(key); }
 
 bool FlatObjectWriter::KeySet::try_insert(std::string_view key) {
+  return try_insert(key, key_hash(key));
+}
+
+bool FlatObjectWriter::KeySet::try_insert(std::string_view key, size_t hash) {
   if ((entries_.size() + 1) * 2 > slots_.size()) grow();  // keep the load factor <= 1/2
-  const size_t hash = key_hash(key);
   const size_t slot = find_slot(key, hash);
   if (slots_[slot] != 0) return false;
   place(key, hash, slot);
@@ -127,6 +136,7 @@ void FlatObjectWriter::KeySet::grow() {
 
 void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_view>& reserved) {
   out_ = &out;
+  object_start_ = out.size();
   first_ = true;
   dropped_ = 0;
   if (seeded_with_ != &reserved) {
@@ -258,5 +268,38 @@ void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element
 }
 
 void FlatObjectWriter::close() { out_->push_back('}'); }
+
+void FlatObjectWriter::close_as_fragment(Fragment& fragment) {
+  fragment.members.assign(*out_, object_start_ + 1);  // after the '{'
+  fragment.key_bytes.clear();
+  fragment.keys.clear();
+  for (size_t i = taken_.kept(); i < taken_.size(); ++i) {
+    const std::string_view key = taken_.key(i);
+    fragment.keys.push_back(Fragment::Key{taken_.hash(i),
+                                          static_cast<uint32_t>(fragment.key_bytes.size()),
+                                          static_cast<uint32_t>(key.size())});
+    fragment.key_bytes.append(key);
+  }
+  fragment.dropped = dropped_;
+  out_->resize(object_start_);
+}
+
+bool FlatObjectWriter::paste(const Fragment& fragment) {
+  const size_t before = taken_.size();
+  for (const Fragment::Key& key : fragment.keys) {
+    const std::string_view name(fragment.key_bytes.data() + key.offset, key.length);
+    if (!taken_.try_insert(name, key.hash)) {
+      taken_.truncate(before);
+      return false;
+    }
+  }
+  if (!fragment.members.empty()) {
+    if (!first_) out_->push_back(',');
+    first_ = false;
+    out_->append(fragment.members);
+  }
+  dropped_ += fragment.dropped;
+  return true;
+}
 
 }  // namespace cdp_relay::destinations::vidora

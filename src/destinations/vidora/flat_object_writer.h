@@ -52,6 +52,33 @@ class FlatObjectWriter {
 
   void close();
 
+  // Members written once and pasted into several objects. An mParticle
+  // batch's device_info and user attributes are the same for each of its
+  // events, and flattening them again per event was most of the time spent
+  // encoding an mParticle event.
+  struct Fragment {
+    struct Key {
+      size_t hash;
+      uint32_t offset;  // into key_bytes
+      uint32_t length;
+    };
+    std::string members;  // `"key":value` pairs joined by ',', no braces
+    std::string key_bytes;
+    std::vector<Key> keys;  // every key `members` claimed, in order
+    size_t dropped = 0;     // values dropped while writing them
+  };
+  // Ends the object as a fragment instead of closing it: moves the members
+  // written since reset() (not the reserved keys) into `fragment`. For paste()
+  // to reproduce exactly what writing the members would do, the fragment must
+  // be written right after reset(), with nothing else claimed.
+  void close_as_fragment(Fragment& fragment);
+  // Writes `fragment`'s members into this object, unless one of its keys is
+  // claimed here already: then it writes nothing and returns false, and the
+  // caller writes the members one by one (so the collision rules decide as
+  // they always do). When every key is free, writing the members one by one
+  // would claim exactly the fragment's keys, so the result is the same.
+  bool paste(const Fragment& fragment);
+
   // Values dropped because both the key and its `prop_` form were taken.
   size_t dropped() const { return dropped_; }
 
@@ -74,11 +101,20 @@ class FlatObjectWriter {
     // Keeps the first `count` keys across clear() calls (the reserved keys,
     // which are the same for every event).
     void keep_first(size_t count) { kept_ = count; }
+    size_t kept() const { return kept_; }
     size_t size() const { return entries_.size(); }
     bool contains(std::string_view key) const;
     void insert(std::string_view key);  // REQUIRES: !contains(key)
     // Inserts `key` unless present; false when it was already there.
     bool try_insert(std::string_view key);
+    bool try_insert(std::string_view key, size_t hash);  // `hash` from hash_of(key)
+    static size_t hash_of(std::string_view key);
+    // Removes the keys inserted after the first `count` (count >= kept ones).
+    void truncate(size_t count);
+    std::string_view key(size_t i) const {
+      return std::string_view(arena_.data() + entries_[i].offset, entries_[i].length);
+    }
+    size_t hash(size_t i) const { return entries_[i].hash; }
 
    private:
     struct Entry {
@@ -97,6 +133,7 @@ class FlatObjectWriter {
   };
 
   std::string* out_ = nullptr;
+  size_t object_start_ = 0;  // where this object's '{' is in *out_
   bool first_ = true;
   size_t dropped_ = 0;
   KeySet taken_;

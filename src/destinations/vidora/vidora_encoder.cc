@@ -126,24 +126,48 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
       }
     }
   }
-  if (details.device_info) {
-    for (auto member : *details.device_info) {
-      if (member.key == "http_header_user_agent") continue;  // already user_agent
-      if (options_.personal_data_filtering && is_device_identifier(member.key)) continue;
-      writer_.custom("device_info", member.key, member.value);
-    }
-  }
-  if (event.traits) {  // user attributes
-    for (auto member : *event.traits) {
-      if (options_.personal_data_filtering && member.key.starts_with("$")) continue;
-      writer_.custom("user_attributes", member.key, member.value);
-    }
-  }
+  if (details.device_info || event.traits) encode_batch_attributes(event);
   if (!options_.personal_data_filtering) {
     if (!details.ip.empty()) writer_.fixed_string("ip", details.ip);
     if (details.user_identities) encode_user_identities(*details.user_identities);
   }
   if (event.properties) writer_.custom_members("", *event.properties);  // custom_attributes
+}
+
+void VidoraEncoder::encode_batch_attributes(const CanonicalEvent& event) {
+  const uint64_t serial = event.mparticle.batch_serial;
+  if (serial == 0) {  // not from a decoder: nothing tells us what is shared
+    write_batch_attributes(writer_, event);
+    return;
+  }
+  if (serial != fragment_serial_) {
+    // First event of the batch: write its members once, as the fragment.
+    fragment_writer_.reset(fragment_scratch_, reserved_keys());
+    write_batch_attributes(fragment_writer_, event);
+    fragment_writer_.close_as_fragment(batch_attributes_);
+    fragment_serial_ = serial;
+  }
+  // Only a key this event wrote before could collide with the fragment's
+  // (consent or commerce fields flattening into device_info_* names cannot
+  // today); then the members are written one by one as ever.
+  if (!writer_.paste(batch_attributes_)) write_batch_attributes(writer_, event);
+}
+
+void VidoraEncoder::write_batch_attributes(FlatObjectWriter& writer,
+                                           const CanonicalEvent& event) const {
+  if (const auto& device_info = event.mparticle.device_info) {
+    for (auto member : *device_info) {
+      if (member.key == "http_header_user_agent") continue;  // already user_agent
+      if (options_.personal_data_filtering && is_device_identifier(member.key)) continue;
+      writer.custom("device_info", member.key, member.value);
+    }
+  }
+  if (event.traits) {  // user attributes
+    for (auto member : *event.traits) {
+      if (options_.personal_data_filtering && member.key.starts_with("$")) continue;
+      writer.custom("user_attributes", member.key, member.value);
+    }
+  }
 }
 
 void VidoraEncoder::encode_user_identities(simdjson::dom::element identities) {

@@ -56,9 +56,17 @@ class VidoraEncoder {
   void encode_segment_fields(const CanonicalEvent& event);
   void encode_mparticle_fields(const CanonicalEvent& event);
   void encode_user_identities(simdjson::dom::element identities);
+  // An mParticle batch's device_info and user attributes: written once per
+  // batch (event.mparticle.batch_serial) and pasted into each of its events.
+  void encode_batch_attributes(const CanonicalEvent& event);
+  void write_batch_attributes(FlatObjectWriter& writer, const CanonicalEvent& event) const;
 
   VidoraEncodeOptions options_;
   FlatObjectWriter writer_;
+  FlatObjectWriter fragment_writer_;
+  std::string fragment_scratch_;
+  FlatObjectWriter::Fragment batch_attributes_;
+  uint64_t fragment_serial_ = 0;  // the batch batch_attributes_ was written for; 0 = none
   std::string timestamp_text_;
   std::string consent_key_;
 };

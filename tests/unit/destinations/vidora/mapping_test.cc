@@ -8,7 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "decode/decoder.h"
+#include "destinations/vidora/vidora_encoder.h"
 #include "destinations/vidora/vidora_mapping.h"
+#include "support/test_paths.h"
 #include "support/vidora_helpers.h"
 
 namespace cdp_relay::destinations::vidora {
@@ -384,6 +387,54 @@ TEST(VidoraEncoderTest, PersonalDataFilteringOff) {
   EXPECT_EQ(map_form["ip"], "2001:db8::1");
   EXPECT_EQ(map_form["user_identities_email"], "b@example.com");
   EXPECT_EQ(map_form["user_identities_customerid"], "c-2");
+}
+
+// An mParticle batch's device_info and user attributes are written once per
+// batch and pasted into each event (VidoraEncoder::encode_batch_attributes).
+// Every event must equal what writing them per event gives: the reference is
+// the same event with batch_serial 0, which takes the per-event path.
+TEST(VidoraEncoderTest, BatchAttributesWrittenOncePerBatchEqualWritingThemPerEvent) {
+  std::vector<std::string> batches = cdp_relay::testing::read_lines("tests/fixtures/mparticle/outbound_batches.jsonl");
+  for (auto& line : cdp_relay::testing::read_lines("tests/fixtures/mparticle/sdk_batches.jsonl")) {
+    batches.push_back(std::move(line));
+  }
+  // Keys that collide once snake-cased (prop_ forms and a dropped value), and
+  // one that a custom attribute collides with after the paste.
+  batches.push_back(R"({"mpid":7,"device_info":{"OS":"a","os":"b","Os":"c","osVersion":"1"},
+    "user_attributes":{"Plan":"p","plan":"q","$Email":"e@example.com"},
+    "events":[{"event_type":"custom_event","data":{"event_name":"E","timestamp_unixtime_ms":1,
+      "custom_attributes":{"device_info_os_version":"x","prop_device_info_os":"y"}}},
+      {"event_type":"screen_view","data":{"screen_name":"S","timestamp_unixtime_ms":2}}]})");
+  batches.push_back(batches.front());  // the same bytes again: a new batch all the same
+
+  for (bool filtering : {true, false}) {
+    SCOPED_TRACE(filtering ? "personal-data filtering" : "no filtering");
+    VidoraEncoder per_batch({TimestampFormat::kUnixMillis, filtering});
+    VidoraEncoder per_event({TimestampFormat::kUnixMillis, filtering});
+    decode::Decoder decoder;
+    decode::DecodedMessage decoded;
+    size_t compared = 0;
+    uint64_t previous_serial = 0;
+    for (const std::string& batch : batches) {
+      decoder.decode(batch, decode::InputFormat::kAuto, cdp_relay::testing::test_origin(1), decoded);
+      ASSERT_FALSE(decoded.events.empty()) << batch.substr(0, 80);
+      EXPECT_NE(decoded.events.front().mparticle.batch_serial, previous_serial);
+      previous_serial = decoded.events.front().mparticle.batch_serial;
+      for (const CanonicalEvent& event : decoded.events) {
+        EXPECT_EQ(event.mparticle.batch_serial, previous_serial) << "one serial per batch";
+        const auto type = vidora_type(event);
+        if (!type) continue;
+        std::string pasted, written;
+        per_batch.encode(event, *type, pasted);
+        CanonicalEvent unshared = event;
+        unshared.mparticle.batch_serial = 0;
+        per_event.encode(unshared, *type, written);
+        EXPECT_EQ(pasted, written);
+        ++compared;
+      }
+    }
+    EXPECT_GT(compared, 50u);
+  }
 }
 
 TEST(VidoraEncoderTest, DeviceIdentifierList) {
