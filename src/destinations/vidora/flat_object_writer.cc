@@ -258,10 +258,11 @@ void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element
   if (!claimed) return;
   write_key(*claimed);
   if (value.is_array()) {
-    // Vidora parameters are flat: arrays travel as their JSON text.
-    std::string array_json;
-    util::append_json_value(array_json, value);
-    util::append_json_string(*out_, array_json);
+    // Vidora parameters are flat: arrays travel as their JSON text, built in
+    // a reused buffer (an allocation per array showed in profiles).
+    array_json_.clear();
+    util::append_json_value(array_json_, value);
+    util::append_json_string(*out_, array_json_);
   } else {
     util::append_json_value(*out_, value);
   }

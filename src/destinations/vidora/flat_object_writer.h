@@ -141,6 +141,7 @@ class FlatObjectWriter {
   std::deque<std::string> key_stack_;  // reusable key buffers, one per nesting level
   std::string scratch_;
   std::string prefixed_key_;  // a claimed key's `prop_` form
+  std::string array_json_;    // an array value's JSON text, before it is quoted
 };
 
 }  // namespace cdp_relay::destinations::vidora
