@@ -69,8 +69,6 @@ void append_snake_case(std::string& out, std::string_view key) {
   }
 }
 
-void FlatObjectWriter::KeySet::clear() { truncate(kept_); }
-
 void FlatObjectWriter::KeySet::truncate(size_t count) {
   // Empty only the slots in use: cheaper than wiping the table. Entries are
   // removed newest first and linear probing only ever moves a key past older
@@ -78,47 +76,59 @@ void FlatObjectWriter::KeySet::truncate(size_t count) {
   assert(count >= kept_);
   if (entries_.size() <= count) return;
   for (size_t i = count; i < entries_.size(); ++i) slots_[entries_[i].slot] = 0;
-  arena_.resize(entries_[count].offset);
+  // Owned keys are all kept ones, added first: the arena ends where they do.
   entries_.resize(count);
 }
 
 size_t FlatObjectWriter::KeySet::hash_of(std::string_view key) { return key_hash(key); }
 
-size_t FlatObjectWriter::KeySet::find_slot(std::string_view key, size_t hash) const {
+std::string_view FlatObjectWriter::KeySet::key(size_t i) const {
+  const Entry& entry = entries_[i];
+  const char* bytes = entry.in_output ? output_->data() : arena_.data();
+  return std::string_view(bytes + entry.offset, entry.length);
+}
+
+FlatObjectWriter::KeySet::Probe FlatObjectWriter::KeySet::find(std::string_view key,
+                                                               size_t hash) const {
   const size_t mask = slots_.size() - 1;
   for (size_t slot = hash & mask;; slot = (slot + 1) & mask) {
     const uint32_t index = slots_[slot];
-    if (index == 0) return slot;
-    const Entry& entry = entries_[index - 1];
-    if (entry.hash == hash &&
-        std::string_view(arena_.data() + entry.offset, entry.length) == key) {
-      return slot;
+    if (index == 0) return Probe{hash, slot, false};
+    if (entries_[index - 1].hash == hash && this->key(index - 1) == key) {
+      return Probe{hash, slot, true};
     }
   }
 }
 
-bool FlatObjectWriter::KeySet::contains(std::string_view key) const {
-  return slots_[find_slot(key, key_hash(key))] != 0;
-}
-
-void FlatObjectWriter::KeySet::insert(std::string_view key) { try_insert(key); }
-
-bool FlatObjectWriter::KeySet::try_insert(std::string_view key) {
-  return try_insert(key, key_hash(key));
-}
-
-bool FlatObjectWriter::KeySet::try_insert(std::string_view key, size_t hash) {
+void FlatObjectWriter::KeySet::reserve_one() {
   if ((entries_.size() + 1) * 2 > slots_.size()) grow();  // keep the load factor <= 1/2
-  const size_t slot = find_slot(key, hash);
-  if (slots_[slot] != 0) return false;
-  place(key, hash, slot);
-  return true;
 }
 
-void FlatObjectWriter::KeySet::place(std::string_view key, size_t hash, size_t slot) {
-  entries_.push_back(Entry{hash, static_cast<uint32_t>(arena_.size()),
-                           static_cast<uint32_t>(key.size()), static_cast<uint32_t>(slot)});
-  arena_.append(key);
+void FlatObjectWriter::KeySet::seed(const std::vector<std::string_view>& keys) {
+  kept_ = 0;
+  truncate(0);
+  arena_.clear();
+  for (std::string_view key : keys) {
+    reserve_one();
+    const Probe probe = find(key);
+    if (probe.found) continue;
+    add(Entry{probe.hash, static_cast<uint32_t>(arena_.size()),
+              static_cast<uint32_t>(key.size()), 0, false},
+        probe.slot);
+    arena_.append(key);
+  }
+  kept_ = entries_.size();
+}
+
+void FlatObjectWriter::KeySet::add_in_output(size_t offset, size_t length, const Probe& probe) {
+  assert(!probe.found);
+  add(Entry{probe.hash, static_cast<uint32_t>(offset), static_cast<uint32_t>(length), 0, true},
+      probe.slot);
+}
+
+void FlatObjectWriter::KeySet::add(Entry entry, size_t slot) {
+  entry.slot = static_cast<uint32_t>(slot);
+  entries_.push_back(entry);
   slots_[slot] = static_cast<uint32_t>(entries_.size());
 }
 
@@ -139,12 +149,10 @@ void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_vie
   object_start_ = out.size();
   first_ = true;
   dropped_ = 0;
+  taken_.set_output(&out);
   if (seeded_with_ != &reserved) {
     // First use with this reserved list: seed it once and keep it.
-    taken_.keep_first(0);
-    taken_.clear();
-    for (std::string_view key : reserved) taken_.insert(key);
-    taken_.keep_first(taken_.size());
+    taken_.seed(reserved);
     seeded_with_ = &reserved;
   } else {
     taken_.clear();
@@ -152,21 +160,25 @@ void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_vie
   out_->push_back('{');
 }
 
-std::optional<std::string_view> FlatObjectWriter::claim_key(std::string_view candidate) {
+bool FlatObjectWriter::write_claimed_key(std::string_view candidate) {
   if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
-  if (taken_.try_insert(candidate)) return candidate;
-  prefixed_key_.assign("prop_");
-  prefixed_key_.append(candidate);
-  if (taken_.try_insert(prefixed_key_)) return std::string_view(prefixed_key_);
-  ++dropped_;
-  return std::nullopt;
+  taken_.reserve_one();
+  KeySet::Probe probe = taken_.find(candidate);
+  if (probe.found) {
+    prefixed_key_.assign("prop_");
+    prefixed_key_.append(candidate);
+    candidate = prefixed_key_;
+    probe = taken_.find(candidate);
+    if (probe.found) {
+      ++dropped_;
+      return false;
+    }
+  }
+  taken_.add_in_output(write_key(candidate), candidate.size(), probe);
+  return true;
 }
 
-void FlatObjectWriter::take(std::string_view name) {
-  taken_.try_insert(name);  // reserved names are pre-seeded: then a no-op
-}
-
-void FlatObjectWriter::write_key(std::string_view key) {
+size_t FlatObjectWriter::write_key(std::string_view key) {
   // Keys are snake_case by construction (append_snake_case turns quotes,
   // backslashes and control bytes into separators) or literals of the
   // mapping, so they never need JSON escaping.
@@ -180,40 +192,47 @@ void FlatObjectWriter::write_key(std::string_view key) {
   if (!first_) *p++ = ',';
   first_ = false;
   *p++ = '"';
+  const size_t key_at = static_cast<size_t>(p - out.data());
   std::memcpy(p, key.data(), key.size());
   p += key.size();
   p[0] = '"';
   p[1] = ':';
+  return key_at;
 }
 
 void FlatObjectWriter::custom_bool(std::string_view key, bool value) {
   scratch_.clear();
   append_snake_case(scratch_, key);
-  auto claimed = claim_key(scratch_);
-  if (!claimed) return;
-  write_key(*claimed);
+  if (!write_claimed_key(scratch_)) return;
   out_->append(value ? "true" : "false");
 }
 
-// A fixed field is a reserved one once its name is claimed.
+void FlatObjectWriter::fixed_key(std::string_view name) {
+  taken_.reserve_one();
+  const KeySet::Probe probe = taken_.find(name);
+  assert(!probe.found);  // a mapping bug, not an input's doing
+  const size_t at = write_key(name);
+  if (!probe.found) taken_.add_in_output(at, name.size(), probe);
+}
+
 void FlatObjectWriter::fixed_string(std::string_view name, std::string_view value) {
-  take(name);
-  reserved_string(name, value);
+  fixed_key(name);
+  util::append_json_string(*out_, value);
 }
 
 void FlatObjectWriter::fixed_int(std::string_view name, int64_t value) {
-  take(name);
-  reserved_int(name, value);
+  fixed_key(name);
+  util::append_int(*out_, value);
 }
 
 void FlatObjectWriter::reserved_string(std::string_view name, std::string_view value) {
-  assert(taken_.contains(name));
+  assert(taken_.find(name).found);
   write_key(name);
   util::append_json_string(*out_, value);
 }
 
 void FlatObjectWriter::reserved_int(std::string_view name, int64_t value) {
-  assert(taken_.contains(name));
+  assert(taken_.find(name).found);
   write_key(name);
   util::append_int(*out_, value);
 }
@@ -254,9 +273,7 @@ void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::strin
 }
 
 void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element value) {
-  auto claimed = claim_key(key);
-  if (!claimed) return;
-  write_key(*claimed);
+  if (!write_claimed_key(key)) return;
   if (value.is_array()) {
     // Vidora parameters are flat: arrays travel as their JSON text, built in
     // a reused buffer (an allocation per array showed in profiles).
@@ -271,33 +288,45 @@ void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element
 void FlatObjectWriter::close() { out_->push_back('}'); }
 
 void FlatObjectWriter::close_as_fragment(Fragment& fragment) {
-  fragment.members.assign(*out_, object_start_ + 1);  // after the '{'
-  fragment.key_bytes.clear();
+  const size_t members_start = object_start_ + 1;  // after the '{'
+  fragment.members.assign(*out_, members_start);
   fragment.keys.clear();
   for (size_t i = taken_.kept(); i < taken_.size(); ++i) {
-    const std::string_view key = taken_.key(i);
+    assert(taken_.in_output(i));
     fragment.keys.push_back(Fragment::Key{taken_.hash(i),
-                                          static_cast<uint32_t>(fragment.key_bytes.size()),
-                                          static_cast<uint32_t>(key.size())});
-    fragment.key_bytes.append(key);
+                                          static_cast<uint32_t>(taken_.offset(i) - members_start),
+                                          static_cast<uint32_t>(taken_.key(i).size())});
   }
   fragment.dropped = dropped_;
+  taken_.clear();
   out_->resize(object_start_);
 }
 
 bool FlatObjectWriter::paste(const Fragment& fragment) {
-  const size_t before = taken_.size();
+  if (fragment.members.empty()) {
+    dropped_ += fragment.dropped;
+    return true;
+  }
+  // Written first, so the key set can point at the keys in the output; taken
+  // back if a key is claimed already.
+  const size_t rollback_out = out_->size();
+  const size_t rollback_keys = taken_.size();
+  const bool was_first = first_;
+  if (!first_) out_->push_back(',');
+  first_ = false;
+  const size_t base = out_->size();
+  out_->append(fragment.members);
   for (const Fragment::Key& key : fragment.keys) {
-    const std::string_view name(fragment.key_bytes.data() + key.offset, key.length);
-    if (!taken_.try_insert(name, key.hash)) {
-      taken_.truncate(before);
+    taken_.reserve_one();
+    const std::string_view name(out_->data() + base + key.offset, key.length);
+    const KeySet::Probe probe = taken_.find(name, key.hash);
+    if (probe.found) {
+      taken_.truncate(rollback_keys);
+      out_->resize(rollback_out);
+      first_ = was_first;
       return false;
     }
-  }
-  if (!fragment.members.empty()) {
-    if (!first_) out_->push_back(',');
-    first_ = false;
-    out_->append(fragment.members);
+    taken_.add_in_output(base + key.offset, key.length, probe);
   }
   dropped_ += fragment.dropped;
   return true;

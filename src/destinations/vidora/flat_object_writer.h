@@ -6,7 +6,6 @@
 #include <simdjson.h>
 
 #include <deque>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,11 +58,10 @@ class FlatObjectWriter {
   struct Fragment {
     struct Key {
       size_t hash;
-      uint32_t offset;  // into key_bytes
+      uint32_t offset;  // where the key's bytes are in `members`
       uint32_t length;
     };
-    std::string members;  // `"key":value` pairs joined by ',', no braces
-    std::string key_bytes;
+    std::string members;    // `"key":value` pairs joined by ',', no braces
     std::vector<Key> keys;  // every key `members` claimed, in order
     size_t dropped = 0;     // values dropped while writing them
   };
@@ -83,52 +81,68 @@ class FlatObjectWriter {
   size_t dropped() const { return dropped_; }
 
  private:
-  // Claims `candidate` or else its `prop_` form, and returns the one claimed
-  // (valid until the next call), or nullopt when both are taken.
-  std::optional<std::string_view> claim_key(std::string_view candidate);
-  void take(std::string_view name);
-  void write_key(std::string_view key);
+  // Writes `"candidate":` (or `"prop_candidate":` when the first is taken)
+  // and claims it; writes nothing and returns false when both are taken.
+  bool write_claimed_key(std::string_view candidate);
+  // Writes `"name":` for a field of the mapping and claims the name.
+  void fixed_key(std::string_view name);
+  // Writes `,"key":` and returns where the key's bytes start in *out_.
+  size_t write_key(std::string_view key);
   void write_scalar(std::string_view key, simdjson::dom::element value);
   void flatten(size_t level, std::string_view prefix, std::string_view key,
                simdjson::dom::element value);
 
-  // The keys written so far: an open-addressing hash set over an arena of key
-  // bytes, cleared per event by revisiting only the slots it used, so each
-  // lookup is O(1) and an event costs no allocation once warm.
+  // The keys claimed so far: an open-addressing hash set, cleared per object
+  // by revisiting only the slots it used, so each lookup is O(1) and an
+  // object costs no allocation once warm. Its entries point at the keys'
+  // bytes where they already are: in the output, where each key is written
+  // as it is claimed (copying every key into a side arena was as costly as
+  // the lookup), except the reserved keys kept across objects, which it owns.
   class KeySet {
    public:
-    void clear();
-    // Keeps the first `count` keys across clear() calls (the reserved keys,
-    // which are the same for every event).
-    void keep_first(size_t count) { kept_ = count; }
+    // The buffer the in-output entries point into (the object's output).
+    void set_output(const std::string* output) { output_ = output; }
+    // Empties the set and adds `keys`, which it keeps across clear() calls
+    // (the reserved keys, the same for every object).
+    void seed(const std::vector<std::string_view>& keys);
     size_t kept() const { return kept_; }
     size_t size() const { return entries_.size(); }
-    bool contains(std::string_view key) const;
-    void insert(std::string_view key);  // REQUIRES: !contains(key)
-    // Inserts `key` unless present; false when it was already there.
-    bool try_insert(std::string_view key);
-    bool try_insert(std::string_view key, size_t hash);  // `hash` from hash_of(key)
-    static size_t hash_of(std::string_view key);
-    // Removes the keys inserted after the first `count` (count >= kept ones).
+    void clear() { truncate(kept_); }
+    // Removes the keys added after the first `count` (count >= kept()).
     void truncate(size_t count);
-    std::string_view key(size_t i) const {
-      return std::string_view(arena_.data() + entries_[i].offset, entries_[i].length);
-    }
+
+    struct Probe {
+      size_t hash;
+      size_t slot;  // where `key` is, or where it would go
+      bool found;
+    };
+    static size_t hash_of(std::string_view key);
+    // Finds `key`. Adding it afterwards needs a probe made after reserve_one().
+    Probe find(std::string_view key, size_t hash) const;
+    Probe find(std::string_view key) const { return find(key, hash_of(key)); }
+    void reserve_one();  // room for one more key, at most half full
+    // Adds the key at (*output)[offset, offset + length).   REQUIRES: !probe.found
+    void add_in_output(size_t offset, size_t length, const Probe& probe);
+
+    std::string_view key(size_t i) const;
     size_t hash(size_t i) const { return entries_[i].hash; }
+    bool in_output(size_t i) const { return entries_[i].in_output; }
+    size_t offset(size_t i) const { return entries_[i].offset; }
 
    private:
     struct Entry {
       size_t hash;
-      uint32_t offset;
+      uint32_t offset;  // into *output_ or arena_
       uint32_t length;
-      uint32_t slot;  // where it sits in slots_, so clear() can empty it
+      uint32_t slot;    // where it sits in slots_, so truncate() can empty it
+      bool in_output;
     };
-    size_t find_slot(std::string_view key, size_t hash) const;
-    void place(std::string_view key, size_t hash, size_t slot);
+    void add(Entry entry, size_t slot);
     void grow();
     std::vector<uint32_t> slots_ = std::vector<uint32_t>(128, 0);  // entry index + 1; 0 = empty
     std::vector<Entry> entries_;
-    std::string arena_;
+    std::string arena_;  // bytes of the owned keys
+    const std::string* output_ = nullptr;
     size_t kept_ = 0;
   };
 

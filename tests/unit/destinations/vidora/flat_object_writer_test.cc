@@ -48,7 +48,7 @@ TEST_F(FlatObjectWriterFragmentTest, FragmentHoldsTheMembersKeysAndDrops) {
             R"("device_info_screen_height":844,"device_info_tags":"[1,\"x\"]")");
   std::vector<std::string> keys;
   for (const auto& key : fragment.keys) {
-    keys.emplace_back(fragment.key_bytes.substr(key.offset, key.length));
+    keys.emplace_back(fragment.members.substr(key.offset, key.length));
   }
   EXPECT_EQ(keys, (std::vector<std::string>{"device_info_os", "prop_device_info_os",
                                             "device_info_screen_width",
@@ -132,6 +132,31 @@ TEST_F(FlatObjectWriterFragmentTest, WriterIsReusableAfterARefusedPaste) {
   EXPECT_TRUE(writer.paste(fragment));
   writer.close();
   EXPECT_EQ(second, "{" + fragment.members + "}");
+}
+
+TEST_F(FlatObjectWriterFragmentTest, KeysAreFoundAfterTheOutputGrows) {
+  // The key set points at the keys inside the output, by offset: the output
+  // moving as it grows must not lose them.
+  std::string members = "{";
+  for (int i = 0; i < 200; ++i) {
+    if (i > 0) members += ",";
+    members += "\"key" + std::to_string(i) + "\":\"" + std::string(1000, 'v') + "\"";
+  }
+  members += "}";
+  const simdjson::dom::object many = parse(members);
+  const simdjson::dom::object again = parse(R"({"key0":1,"key199":2,"reused":3})");
+
+  std::string out = "prefix";  // the object starts inside a used buffer
+  out.shrink_to_fit();
+  FlatObjectWriter writer;
+  writer.reset(out, kReserved);
+  writer.custom_members("", many);
+  writer.custom_members("", again);
+  writer.close();
+  EXPECT_NE(out.find(R"("prop_key0":1)"), std::string::npos);
+  EXPECT_NE(out.find(R"("prop_key199":2)"), std::string::npos);
+  EXPECT_NE(out.find(R"("reused":3)"), std::string::npos);
+  EXPECT_EQ(writer.dropped(), 0u);
 }
 
 }  // namespace
