@@ -367,7 +367,12 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   }
   const bool drained = inflight_messages() == 0;
   store_offsets();
-  if (source_->commit_sync({})) ++counters_.offsets_committed;
+  if (source_->commit_sync({})) {
+    ++counters_.offsets_committed;
+  } else {
+    // As on revoke: not loss, the next owner resumes from the last commit.
+    obs::log(obs::LogLevel::kWarn, "commit at shutdown failed; the next owner will redeliver");
+  }
   source_->close();  // runs on_revoking for what is left, bounded by the deadline
   detach_consumer_messages();
   if (obs_.health != nullptr) {

@@ -56,6 +56,11 @@ inline constexpr Spec kConsumerLagSeconds{
     "offsets per second); while the partition drains nothing, the time since it last advanced"};
 inline constexpr Spec kCommitOffset{"cdp_relay_commit_offset", Type::kGauge, "topic,partition",
                                     "Last offset committed to the group per partition"};
+inline constexpr Spec kOffsetCommitFailures{
+    "cdp_relay_offset_commit_failures_total", Type::kCounter, "",
+    "Offset commits that failed (the periodic auto-commit, or the commits on revoke and at "
+    "shutdown), from librdkafka's commit callback. Not loss: the next commit, or the partition's "
+    "next owner, resumes from the last committed offset, so duplicates grow"};
 inline constexpr Spec kConsumerPaused{
     "cdp_relay_consumer_paused", Type::kGauge, "",
     "1 while fetching is paused because in-flight work reached its bound (backpressure)"};
@@ -136,6 +141,7 @@ inline constexpr Spec kReady{"cdp_relay_ready", Type::kGauge, "",
 inline constexpr std::array kAll = {
     &kEventsConsumed,    &kMessagesConsumed,  &kRebalances,         &kAssignedPartitions,
     &kConsumerErrors,    &kConsumerLag,       &kConsumerLagSeconds, &kCommitOffset,
+    &kOffsetCommitFailures,
     &kConsumerPaused,    &kInflightMessages,  &kInflightBytes,      &kEventsInvalid,
     &kEventsRouted,      &kEventsSkipped,     &kEventsFiltered,     &kEventsDeadLettered,
     &kEventsDelivered,   &kHttpRequests,      &kHttpRequestDuration, &kBatchEvents,

@@ -31,6 +31,7 @@ SourceMetrics::SourceMetrics(const Families& families)
       rebalance_lost(families.rebalances->Add({{"event", "lost"}})),
       assigned_partitions(families.assigned_partitions->Add({})),
       consumer_errors(families.consumer_errors->Add({})),
+      offset_commit_failures(families.offset_commit_failures->Add({})),
       paused(families.consumer_paused->Add({})),
       inflight_messages(families.inflight_messages->Add({})),
       inflight_bytes(families.inflight_bytes->Add({})),
@@ -153,6 +154,7 @@ Metrics::Metrics(std::string_view version) : registry_(std::make_shared<promethe
   f.rebalances = &register_family(BuildCounter(), metric::kRebalances, r);
   f.assigned_partitions = &register_family(BuildGauge(), metric::kAssignedPartitions, r);
   f.consumer_errors = &register_family(BuildCounter(), metric::kConsumerErrors, r);
+  f.offset_commit_failures = &register_family(BuildCounter(), metric::kOffsetCommitFailures, r);
   f.consumer_lag = &register_family(BuildGauge(), metric::kConsumerLag, r);
   f.consumer_lag_seconds = &register_family(BuildGauge(), metric::kConsumerLagSeconds, r);
   f.commit_offset = &register_family(BuildGauge(), metric::kCommitOffset, r);

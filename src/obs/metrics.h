@@ -58,6 +58,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>* rebalances;
   prometheus::Family<prometheus::Gauge>* assigned_partitions;
   prometheus::Family<prometheus::Counter>* consumer_errors;
+  prometheus::Family<prometheus::Counter>* offset_commit_failures;
   prometheus::Family<prometheus::Gauge>* consumer_lag;
   prometheus::Family<prometheus::Gauge>* consumer_lag_seconds;
   prometheus::Family<prometheus::Gauge>* commit_offset;
@@ -120,6 +121,7 @@ class SourceMetrics {
   prometheus::Counter& rebalance_lost;
   prometheus::Gauge& assigned_partitions;
   prometheus::Counter& consumer_errors;
+  prometheus::Counter& offset_commit_failures;
   prometheus::Gauge& paused;
   prometheus::Gauge& inflight_messages;
   prometheus::Gauge& inflight_bytes;

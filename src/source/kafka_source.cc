@@ -153,15 +153,28 @@ int KafkaSource::on_statistics(rd_kafka_t*, char* json, size_t json_len, void* o
 
 void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  // Called for every commit, periodic or synchronous (librdkafka posts the
+  // result of each to this callback), so failures are counted here once.
   auto* self = static_cast<KafkaSource*>(opaque);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || offsets == nullptr) return;
-  for (int i = 0; i < offsets->cnt; ++i) {
+  rd_kafka_resp_err_t failure = err == RD_KAFKA_RESP_ERR__NO_OFFSET  // nothing new: not a failure
+                                    ? RD_KAFKA_RESP_ERR_NO_ERROR
+                                    : err;
+  for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
     const auto& tp = offsets->elems[i];
-    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (failure == RD_KAFKA_RESP_ERR_NO_ERROR) failure = tp.err;
+      continue;
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || tp.offset < 0) continue;
+    if (self->metrics_ == nullptr) continue;
     if (obs::PartitionMetrics* partition = self->metrics_->partition(tp.topic, tp.partition)) {
       partition->commit_offset->Set(static_cast<double>(tp.offset));
     }
   }
+  if (failure == RD_KAFKA_RESP_ERR_NO_ERROR) return;
+  if (self->metrics_ != nullptr) self->metrics_->offset_commit_failures.Increment();
+  obs::log(obs::LogLevel::kWarn, "offset commit failed; the offsets stay stored and are retried",
+           {{"error", rd_kafka_err2name(failure)}});
 }
 
 KafkaMessage KafkaSource::poll(std::chrono::milliseconds timeout) {

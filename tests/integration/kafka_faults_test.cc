@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <sstream>
 
 #include "integration/harness.h"
 
@@ -108,6 +109,45 @@ TEST(KafkaFaultsIntegrationTest, TwoRelaysShareTheGroupAndTheSurvivorTakesOver) 
   std::cout << "[ handover ] duplicates after the rebalances: " << result.duplicates << "\n";
   EXPECT_GE(first_consumed + second.counters().messages_consumed.load(), produced.size());
   EXPECT_EQ(cluster.committed(group), cluster.end_offsets());
+}
+
+// The value of an unlabelled counter in a /metrics text, or -1 if absent.
+double counter_value(int port, const std::string& name) {
+  auto reply = http_get(port, "/metrics");
+  if (!reply) return -1;
+  std::istringstream lines(reply->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  }
+  return -1;
+}
+
+TEST(KafkaFaultsIntegrationTest, RefusedOffsetCommitsAreCountedAndRetried) {
+  TestCluster cluster(3);
+  auto emulator = start_emulator();
+  const std::string group = "it-commit-refused";
+  RelayRunner relay(relay_config(cluster, *emulator, group));
+  DlqReader dlq(cluster.brokers());
+  const int port = relay.admin_port();
+  const std::string metric = "cdp_relay_offset_commit_failures_total";
+  ASSERT_TRUE(wait_until([&] { return counter_value(port, metric) == 0; }, 30s, 50ms));
+
+  // The coordinator refuses the next three OffsetCommit requests (API key 8)
+  // with a non-retriable error; nothing has been stored yet, so these are
+  // the first commits the relay sends.
+  const rd_kafka_resp_err_t refusal = RD_KAFKA_RESP_ERR_OFFSET_METADATA_TOO_LARGE;
+  rd_kafka_mock_push_request_errors(cluster.handle(), 8, 3, refusal, refusal, refusal);
+  EventGenerator generator(GeneratorOptions{.seed = 51});
+  const auto produced = produce_events(cluster.brokers(), generator, 200);
+  ASSERT_TRUE(wait_for_all(*emulator, dlq, produced, 60s));
+
+  // Counted, and not fatal: the offsets stay stored and a later commit
+  // succeeds, so the group catches up with the log.
+  ASSERT_TRUE(wait_until([&] { return counter_value(port, metric) >= 3; }, 30s, 100ms))
+      << counter_value(port, metric);
+  ASSERT_TRUE(wait_until([&] { return cluster.committed(group) == cluster.end_offsets(); }, 30s));
+  EXPECT_EQ(counter_value(port, metric), 3) << "only the refused commits count";
+  EXPECT_TRUE(relay.stop());
 }
 
 }  // namespace
