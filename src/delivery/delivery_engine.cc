@@ -273,6 +273,17 @@ void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason
                             std::vector<DeliveryOutcome>& outcomes) {
   const Clock::time_point now = clock_.now();
   const int64_t wall_ms = clock_.wall_ms();
+  if (delivered && metrics_ != nullptr) {
+    // Once per batch, not per event (see obs::HistogramBatch).
+    for (const DeliveryItem& item : batch->items) {
+      if (item.event_time_ms <= 0) continue;
+      // A clock skewed ahead of ours must not yield a negative latency.
+      const int64_t latency_ms = std::max<int64_t>(0, wall_ms - item.event_time_ms);
+      latencies_.observe(static_cast<double>(latency_ms) / 1000.0);
+    }
+    latencies_.flush_to(metrics_->end_to_end_latency);
+    metrics_->delivered.Increment(static_cast<double>(batch->items.size()));
+  }
   for (DeliveryItem& item : batch->items) {
     emit(std::move(item), delivered, reason, *batch, now, wall_ms, outcomes);
   }
@@ -290,15 +301,7 @@ void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, co
   outcome.first_attempt_ms = batch.first_attempt_ms;
   outcome.last_attempt_ms = batch.last_attempt_ms;
   if (delivered) {
-    ++stats_.delivered;
-    if (metrics_ != nullptr) {
-      metrics_->delivered.Increment();
-      if (item.event_time_ms > 0) {
-        // A clock skewed ahead of ours must not yield a negative latency.
-        const int64_t latency_ms = std::max<int64_t>(0, wall_ms - item.event_time_ms);
-        metrics_->end_to_end_latency.Observe(static_cast<double>(latency_ms) / 1000.0);
-      }
-    }
+    ++stats_.delivered;  // the metrics are counted per batch, in finish()
   } else {
     ++stats_.dead_lettered;
     if (metrics_ != nullptr) metrics_->dead_lettered(reason).Increment();

@@ -158,6 +158,7 @@ class DeliveryEngine {
   bool auth_failing_ = false;
   EngineStats stats_;
   obs::DeliveryMetrics* metrics_ = nullptr;
+  obs::HistogramBatch latencies_{obs::kEndToEndBuckets};  // one finished batch's
 };
 
 }  // namespace cdp_relay::delivery

@@ -2,6 +2,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <limits>
 #include <sstream>
 
@@ -22,6 +23,24 @@ bool is_decode_reason(Reason reason) {
 }
 
 }  // namespace
+
+// --- HistogramBatch ------------------------------------------------------------
+
+void HistogramBatch::observe(double value) {
+  // The bucket Histogram::Observe picks: the first upper bound >= value.
+  const auto bound = std::lower_bound(boundaries_.begin(), boundaries_.end(), value);
+  counts_[static_cast<size_t>(bound - boundaries_.begin())] += 1;
+  sum_ += value;
+  ++observations_;
+}
+
+void HistogramBatch::flush_to(prometheus::Histogram& histogram) {
+  if (observations_ == 0) return;
+  histogram.ObserveMultiple(counts_, sum_);
+  std::fill(counts_.begin(), counts_.end(), 0.0);
+  sum_ = 0;
+  observations_ = 0;
+}
 
 // --- SourceMetrics -------------------------------------------------------------
 

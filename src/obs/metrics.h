@@ -51,6 +51,28 @@ inline const std::vector<double> kEndToEndBuckets = {0.05, 0.1,  0.25, 0.5,  1, 
                                                      5,    10,   30,   60,   300,  900,
                                                      3600, 21600, 86400};
 
+// Observations gathered on the caller's side and added to a histogram in one
+// call. prometheus-cpp's Histogram::Observe takes a lock and updates two
+// atomics per value; a delivered batch's end-to-end latencies observed one by
+// one (500 per request) were ~2% of the relay's pipeline thread.
+class HistogramBatch {
+ public:
+  // `boundaries` must be the histogram's own (a reference: they outlive it).
+  explicit HistogramBatch(const std::vector<double>& boundaries)
+      : boundaries_(boundaries), counts_(boundaries.size() + 1, 0.0) {}
+
+  void observe(double value);
+  bool empty() const { return observations_ == 0; }
+  // Adds what was observed since the last flush to `histogram` and resets.
+  void flush_to(prometheus::Histogram& histogram);
+
+ private:
+  const std::vector<double>& boundaries_;
+  std::vector<double> counts_;  // per bucket, not cumulative; the last is +Inf
+  double sum_ = 0;
+  size_t observations_ = 0;
+};
+
 // Every family, registered once by Metrics.
 struct Families {
   prometheus::Family<prometheus::Counter>* events_consumed;

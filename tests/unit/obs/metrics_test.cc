@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "obs/metric_names.h"
 
@@ -212,6 +213,45 @@ TEST(MetricsTest, TwoRegistriesDoNotShareSeries) {
   a.delivery("vidora").delivered.Increment();
   EXPECT_EQ(sample(b.exposition(), "cdp_relay_events_delivered_total{destination=\"vidora\"}"),
             std::nullopt);
+}
+
+// A batch flushed into a histogram must leave it exactly as observing each
+// value would: same bucket counts (values on a bound fall in that bound's
+// bucket), same count and sum.
+TEST(HistogramBatchTest, FlushEqualsObservingEachValue) {
+  const std::vector<double> bounds = {0.05, 0.1, 1, 10};
+  prometheus::Histogram one_by_one(bounds);
+  prometheus::Histogram batched(bounds);
+  HistogramBatch batch(bounds);
+  EXPECT_TRUE(batch.empty());
+  const std::vector<double> values = {0, 0.05, 0.051, 0.1, 0.5, 1, 9.99, 10, 10.01, 1e6, 0.05};
+  for (double value : values) {
+    one_by_one.Observe(value);
+    batch.observe(value);
+  }
+  EXPECT_FALSE(batch.empty());
+  batch.flush_to(batched);
+  EXPECT_TRUE(batch.empty());
+  batch.flush_to(batched);  // nothing observed since: adds nothing
+
+  const auto expected = one_by_one.Collect().histogram;
+  const auto actual = batched.Collect().histogram;
+  EXPECT_EQ(actual.sample_count, values.size());
+  EXPECT_EQ(actual.sample_count, expected.sample_count);
+  EXPECT_DOUBLE_EQ(actual.sample_sum, expected.sample_sum);
+  ASSERT_EQ(actual.bucket.size(), expected.bucket.size());
+  for (size_t i = 0; i < expected.bucket.size(); ++i) {
+    EXPECT_EQ(actual.bucket[i].cumulative_count, expected.bucket[i].cumulative_count) << i;
+  }
+  // 0, 0.05, 0.05 | 0.051, 0.1 | 0.5, 1 | 9.99, 10 | 10.01, 1e6
+  EXPECT_EQ(actual.bucket[0].cumulative_count, 3u);
+  EXPECT_EQ(actual.bucket[2].cumulative_count, 7u);
+
+  // A second round accumulates on top of the first.
+  batch.observe(0.2);
+  batch.flush_to(batched);
+  EXPECT_EQ(batched.Collect().histogram.sample_count, values.size() + 1);
+  EXPECT_EQ(batched.Collect().histogram.bucket[2].cumulative_count, 8u);
 }
 
 }  // namespace
