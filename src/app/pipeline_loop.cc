@@ -192,8 +192,10 @@ void PipelineLoop::handle_message(source::KafkaMessage owned) {
         // timestamp when the event has none.
         const int64_t event_time_ms =
             event.timestamp_ms > 0 ? event.timestamp_ms : origin.kafka_timestamp_ms;
-        routes_[d].engine->submit(delivery::DeliveryItem{
-            ref, std::string(output.bytes(slice)), std::string(event.user_key()), event_time_ms});
+        routes_[d].engine->submit(delivery::DeliveryItem{ref,
+                                                         payload_buffers_.take(output.bytes(slice)),
+                                                         std::string(event.user_key()),
+                                                         event_time_ms});
       } else {
         kafka_sinks::OutgoingRecord record;
         record.topic = routes_[d].normalized_topic;
@@ -268,6 +270,7 @@ void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
         dead_letter_delivery_failure(outcome, engine->destination());
       }
       resolve(outcome.item.ref);
+      payload_buffers_.give(std::move(outcome.item.payload));
     }
   }
   acked_.clear();
