@@ -54,8 +54,7 @@ void DeliveryEngine::submit(DeliveryItem item) {
     // No request could ever carry it: dead-letter now rather than loop on 413s.
     Batch alone;
     alone.first_attempt_ms = alone.last_attempt_ms = clock_.wall_ms();
-    emit(std::move(item), false, Reason::kEventTooLarge, alone, clock_.now(),
-         alone.last_attempt_ms, early_outcomes_);
+    emit(std::move(item), false, Reason::kEventTooLarge, alone, clock_.now(), early_outcomes_);
     return;
   }
   queue_.push(std::move(item), clock_.now());
@@ -272,9 +271,9 @@ void DeliveryEngine::split_and_continue(std::unique_ptr<Batch> batch) {
 void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
                             std::vector<DeliveryOutcome>& outcomes) {
   const Clock::time_point now = clock_.now();
-  const int64_t wall_ms = clock_.wall_ms();
   if (delivered && metrics_ != nullptr) {
     // Once per batch, not per event (see obs::HistogramBatch).
+    const int64_t wall_ms = clock_.wall_ms();
     for (const DeliveryItem& item : batch->items) {
       if (item.event_time_ms <= 0) continue;
       // A clock skewed ahead of ours must not yield a negative latency.
@@ -285,15 +284,14 @@ void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason
     metrics_->delivered.Increment(static_cast<double>(batch->items.size()));
   }
   for (DeliveryItem& item : batch->items) {
-    emit(std::move(item), delivered, reason, *batch, now, wall_ms, outcomes);
+    emit(std::move(item), delivered, reason, *batch, now, outcomes);
   }
   // The chained half goes next, ahead of new batches: its users are waiting.
   if (batch->then) sendable_.push_front(std::move(batch->then));
 }
 
 void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
-                          Clock::time_point now, int64_t wall_ms,
-                          std::vector<DeliveryOutcome>& outcomes) {
+                          Clock::time_point now, std::vector<DeliveryOutcome>& outcomes) {
   --items_in_engine_;
   queue_.release(item.user_key, now);
   DeliveryOutcome outcome;

@@ -123,10 +123,10 @@ class DeliveryEngine {
   void split_and_continue(std::unique_ptr<Batch> batch);
   void finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
               std::vector<DeliveryOutcome>& outcomes);
-  // `now`/`wall_ms`: read once per finished batch, not per item (the clock
-  // was 3% of the relay's CPU when read for every event).
+  // `now`: read once per finished batch, not per item (the clock was 3% of
+  // the relay's CPU when read for every event).
   void emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
-            Clock::time_point now, int64_t wall_ms, std::vector<DeliveryOutcome>& outcomes);
+            Clock::time_point now, std::vector<DeliveryOutcome>& outcomes);
   void count_response(const HttpResponse& response);
   void publish_gauges();
 
