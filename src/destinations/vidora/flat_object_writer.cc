@@ -100,8 +100,10 @@ FlatObjectWriter::KeySet::Probe FlatObjectWriter::KeySet::find(std::string_view 
   }
 }
 
-void FlatObjectWriter::KeySet::reserve_one() {
+FlatObjectWriter::KeySet::Probe FlatObjectWriter::KeySet::find_for_add(std::string_view key,
+                                                                       size_t hash) {
   if ((entries_.size() + 1) * 2 > slots_.size()) grow();  // keep the load factor <= 1/2
+  return find(key, hash);
 }
 
 void FlatObjectWriter::KeySet::seed(const std::vector<std::string_view>& keys) {
@@ -109,8 +111,7 @@ void FlatObjectWriter::KeySet::seed(const std::vector<std::string_view>& keys) {
   truncate(0);
   arena_.clear();
   for (std::string_view key : keys) {
-    reserve_one();
-    const Probe probe = find(key);
+    const Probe probe = find_for_add(key);
     if (probe.found) continue;
     add(Entry{probe.hash, static_cast<uint32_t>(arena_.size()),
               static_cast<uint32_t>(key.size()), 0, false},
@@ -162,13 +163,12 @@ void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_vie
 
 bool FlatObjectWriter::write_claimed_key(std::string_view candidate) {
   if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
-  taken_.reserve_one();
-  KeySet::Probe probe = taken_.find(candidate);
+  KeySet::Probe probe = taken_.find_for_add(candidate);
   if (probe.found) {
     prefixed_key_.assign("prop_");
     prefixed_key_.append(candidate);
     candidate = prefixed_key_;
-    probe = taken_.find(candidate);
+    probe = taken_.find_for_add(candidate);
     if (probe.found) {
       ++dropped_;
       return false;
@@ -208,8 +208,7 @@ void FlatObjectWriter::custom_bool(std::string_view key, bool value) {
 }
 
 void FlatObjectWriter::fixed_key(std::string_view name) {
-  taken_.reserve_one();
-  const KeySet::Probe probe = taken_.find(name);
+  const KeySet::Probe probe = taken_.find_for_add(name);
   assert(!probe.found);  // a mapping bug, not an input's doing
   const size_t at = write_key(name);
   if (!probe.found) taken_.add_in_output(at, name.size(), probe);
@@ -317,9 +316,8 @@ bool FlatObjectWriter::paste(const Fragment& fragment) {
   const size_t base = out_->size();
   out_->append(fragment.members);
   for (const Fragment::Key& key : fragment.keys) {
-    taken_.reserve_one();
     const std::string_view name(out_->data() + base + key.offset, key.length);
-    const KeySet::Probe probe = taken_.find(name, key.hash);
+    const KeySet::Probe probe = taken_.find_for_add(name, key.hash);
     if (probe.found) {
       taken_.truncate(rollback_keys);
       out_->resize(rollback_out);

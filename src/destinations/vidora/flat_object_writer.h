@@ -117,11 +117,14 @@ class FlatObjectWriter {
       bool found;
     };
     static size_t hash_of(std::string_view key);
-    // Finds `key`. Adding it afterwards needs a probe made after reserve_one().
     Probe find(std::string_view key, size_t hash) const;
     Probe find(std::string_view key) const { return find(key, hash_of(key)); }
-    void reserve_one();  // room for one more key, at most half full
-    // Adds the key at (*output)[offset, offset + length).   REQUIRES: !probe.found
+    // find() after making room for one more key, so that a probe that did not
+    // find `key` can be passed to add_in_output().
+    Probe find_for_add(std::string_view key, size_t hash);
+    Probe find_for_add(std::string_view key) { return find_for_add(key, hash_of(key)); }
+    // Adds the key at (*output)[offset, offset + length).
+    // REQUIRES: `probe` from find_for_add(), !probe.found, nothing added since.
     void add_in_output(size_t offset, size_t length, const Probe& probe);
 
     std::string_view key(size_t i) const;
