@@ -16,6 +16,9 @@
 #include <string_view>
 
 namespace cdp_relay {
+namespace util {
+class NumberTexts;
+}
 
 enum class SourceFormat : uint8_t { kSegment, kMparticle };
 
@@ -124,6 +127,9 @@ struct CanonicalEvent {
   Consent consent;
   MparticleDetails mparticle;
   Origin origin;
+  // The original text of the document's numbers, for writing them out as
+  // they were written (util/number_texts.h); null when not from a decoder.
+  const util::NumberTexts* numbers = nullptr;
 
   // The user key for ordering and for the normalized topic: user_id, else anonymous_id.
   std::string_view user_key() const { return user_id.empty() ? anonymous_id : user_id; }

@@ -305,6 +305,7 @@ void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora)
   read_concurrency(section, vidora.concurrency);
   section.read("rate_limit_per_s", vidora.rate_limit_per_s);
   section.read("personal_data_filtering", vidora.personal_data_filtering);
+  section.read("segment_context", vidora.segment_context);
   section.read("tls_verify", vidora.tls_verify);
   read_routing(section, vidora.routing);
   section.finish();

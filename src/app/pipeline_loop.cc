@@ -182,6 +182,9 @@ void PipelineLoop::handle_message(source::KafkaMessage owned) {
         }
       }
       if (!output.events.empty()) metrics->routed.Increment(static_cast<double>(output.events.size()));
+      if (output.dropped_values > 0) {
+        metrics->values_dropped.Increment(static_cast<double>(output.dropped_values));
+      }
     }
     for (const auto& slice : output.events) {
       const CanonicalEvent& event = result_.decoded.events[slice.event_index];

@@ -30,6 +30,30 @@ void append_error_line(std::string& out, const decode::Rejection& rejection, siz
   out.append("}\n");
 }
 
+// Why an event of `line` did not reach the destination, or reached it
+// without some of its values: one line per event, so the dry run explains
+// every input line.
+void append_note_line(std::string& out, const route::EventNote& note, const CanonicalEvent& event,
+                      std::string_view destination, size_t line) {
+  std::string_view kind = "warning";
+  std::string_view reason = "values_dropped";
+  if (note.decision != route::RouteDecision::kRouted) {
+    kind = route::is_filter(note.decision) ? "filtered" : "skipped";
+    reason = route::to_string(note.decision);
+  }
+  out.append("{\"").append(kind).append("\":");
+  util::JsonObjectWriter writer(out);
+  writer.string_member("destination", destination);
+  writer.string_member("reason", reason);
+  if (note.dropped_values > 0) writer.int_member("values", note.dropped_values);
+  writer.string_member("kind", to_string(event.kind));
+  if (!event.name.empty()) writer.string_member("name", event.name);
+  writer.int_member("line", static_cast<int64_t>(line));
+  writer.int_member("index", event.origin.index);
+  writer.close();
+  out.append("}\n");
+}
+
 }  // namespace
 
 TransformCounts run_transform(const RelayConfig& config, const TransformOptions& options,
@@ -58,6 +82,10 @@ TransformCounts run_transform(const RelayConfig& config, const TransformOptions&
     }
     for (const auto& rejection : result.decoded.rejections) {
       append_error_line(err_buffer, rejection, counts.lines);
+    }
+    for (const auto& note : output.notes) {
+      append_note_line(err_buffer, note, result.decoded.events[note.event_index],
+                       stage.encoder(0).destination(), counts.lines);
     }
     counts.events += output.events.size();
     counts.rejected += result.decoded.rejections.size();

@@ -44,9 +44,22 @@ Decoder::Decoder(DecodeLimits limits) : limits_(limits), parser_(limits.max_mess
   }
 }
 
+simdjson::error_code Decoder::parse(std::string_view bytes, simdjson::dom::element& root) {
+  numbers_.reset(bytes);
+  // realloc_if_needed copies the bytes into simdjson's padded buffer: Kafka
+  // message buffers carry no padding of their own.
+  auto code = parser_.parse(bytes.data(), bytes.size(), true).get(root);
+  if (code == simdjson::NUMBER_ERROR &&
+      numbers_.rewrite_unrepresentable(bytes, rewritten_) > 0) {
+    code = parser_.parse(rewritten_.data(), rewritten_.size(), true).get(root);
+  }
+  return code;
+}
+
 void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& origin,
                      DecodedMessage& out) {
   out.clear();
+  out.numbers = &numbers_;
   if (bytes.size() > limits_.max_message_bytes) {
     reject_message(out, Stage::kDecode, Reason::kTooLarge,
                    "message is " + std::to_string(bytes.size()) + " bytes, limit is " +
@@ -54,9 +67,7 @@ void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& o
     return;
   }
   simdjson::dom::element root;
-  // realloc_if_needed copies the bytes into simdjson's padded buffer: Kafka
-  // message buffers carry no padding of their own.
-  const auto code = parser_.parse(bytes.data(), bytes.size(), true).get(root);
+  const auto code = parse(bytes, root);
   if (code != simdjson::SUCCESS) {
     reject_message(out, Stage::kDecode, reason_for_parse_error(code),
                    std::string("cannot parse JSON: ") + simdjson::error_message(code));
@@ -118,8 +129,7 @@ void Decoder::decode(std::string_view bytes, InputFormat format, const Origin& o
 std::optional<std::string> Decoder::item_value(std::string_view bytes, InputFormat format,
                                                uint32_t index) {
   simdjson::dom::element root;
-  if (bytes.size() > limits_.max_message_bytes ||
-      parser_.parse(bytes.data(), bytes.size(), true).get(root) != simdjson::SUCCESS) {
+  if (bytes.size() > limits_.max_message_bytes || parse(bytes, root) != simdjson::SUCCESS) {
     return std::nullopt;
   }
   simdjson::dom::object object;
@@ -128,13 +138,15 @@ std::optional<std::string> Decoder::item_value(std::string_view bytes, InputForm
     case PayloadShape::kSegmentBatch: {
       simdjson::dom::object item;
       if (object["batch"].at(index).get(item) != simdjson::SUCCESS) return std::nullopt;
-      return merged_item_json(item, SegmentEnvelope{object_field(object, "context"),
-                                                    object_field(object, "integrations")});
+      return merged_item_json(item,
+                              SegmentEnvelope{object_field(object, "context"),
+                                              object_field(object, "integrations")},
+                              &numbers_);
     }
     case PayloadShape::kMparticleBatch: {
       simdjson::dom::element event;
       if (object["events"].at(index).get(event) != simdjson::SUCCESS) return std::nullopt;
-      return single_event_batch_json(object, event);
+      return single_event_batch_json(object, event, &numbers_);
     }
     default:
       return std::nullopt;

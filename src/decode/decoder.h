@@ -22,6 +22,7 @@
 #include "cdp_relay/error.h"
 #include "cdp_relay/event.h"
 #include "decode/decode_config.h"
+#include "util/number_texts.h"
 
 namespace cdp_relay::decode {
 
@@ -45,6 +46,9 @@ struct DecodedMessage {
   // hashed message id). A deque never moves its elements, so views into it
   // stay valid while more are added.
   std::deque<std::string> arena;
+  // The decoded document's number texts (owned by the Decoder); events and
+  // DLQ values write numbers through it, as they were written.
+  const util::NumberTexts* numbers = nullptr;
 
   void clear() {
     events.clear();
@@ -58,8 +62,9 @@ class Decoder {
  public:
   explicit Decoder(DecodeLimits limits = {});
 
-  // Decodes one message value. REQUIRES: `origin.topic` outlives the events.
-  // `out` is cleared first.
+  // Decodes one message value. REQUIRES: `origin.topic` and `bytes` outlive
+  // the events (their numbers' text is read from `bytes` when an event is
+  // encoded). `out` is cleared first.
   void decode(std::string_view bytes, InputFormat format, const Origin& origin,
               DecodedMessage& out);
 
@@ -74,8 +79,14 @@ class Decoder {
   const DecodeLimits& limits() const { return limits_; }
 
  private:
+  // Parses `bytes`; a number no 64-bit type holds does not fail the parse
+  // (see util::NumberTexts).
+  simdjson::error_code parse(std::string_view bytes, simdjson::dom::element& root);
+
   DecodeLimits limits_;
   simdjson::dom::parser parser_;
+  util::NumberTexts numbers_;
+  std::string rewritten_;  // the input with unrepresentable numbers replaced
 };
 
 // Adds a whole-message rejection.

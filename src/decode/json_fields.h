@@ -11,6 +11,7 @@
 #include "cdp_relay/error.h"
 #include "cdp_relay/event.h"
 #include "decode/decoder.h"
+#include "util/json_lenient.h"
 
 namespace cdp_relay::decode {
 
@@ -19,26 +20,31 @@ inline Error validation_error(Reason reason, std::string message) {
   return Error{Stage::kValidate, reason, std::move(message), std::nullopt, 0};
 }
 
+// Every accessor reads the last member of a repeated name, as JavaScript
+// clients do.
+
 // The member `key` if present and not null.
 inline std::optional<simdjson::dom::element> field(simdjson::dom::object obj,
                                                    std::string_view key) {
-  simdjson::dom::element value;
-  if (obj.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  auto value = util::last_member(obj, key);
+  if (!value || value->is_null()) return std::nullopt;
   return value;
 }
 
 // The member `key` if it is a string; empty otherwise.
 inline std::string_view string_field(simdjson::dom::object obj, std::string_view key) {
   std::string_view text;
-  if (obj.at_key(key).get(text) != simdjson::SUCCESS) return {};
+  auto value = util::last_member(obj, key);
+  if (!value || value->get(text) != simdjson::SUCCESS) return {};
   return text;
 }
 
 // The member `key` if it is an object.
 inline JsonObject object_field(simdjson::dom::object obj, std::string_view key) {
-  simdjson::dom::object value;
-  if (obj.at_key(key).get(value) != simdjson::SUCCESS) return std::nullopt;
-  return value;
+  simdjson::dom::object object;
+  auto value = util::last_member(obj, key);
+  if (!value || value->get(object) != simdjson::SUCCESS) return std::nullopt;
+  return object;
 }
 
 // The member `key` as a signed integer, accepting whole doubles and decimal
@@ -48,7 +54,7 @@ std::optional<int64_t> lenient_int_field(simdjson::dom::object obj, std::string_
 // Reads the members named in `Keys` in one pass over an object, instead of
 // one linear at_key() scan per field: a Segment message is read with ~15
 // lookups over ~12 members, and the single pass halves the decode cost of that
-// part. Null members count as absent; the first occurrence of a key wins.
+// part. Null members count as absent; the last occurrence of a key wins.
 template <size_t N>
 struct FieldSet {
   std::array<std::optional<simdjson::dom::element>, N> values{};
@@ -58,7 +64,11 @@ struct FieldSet {
       const std::string_view key = member.key;
       for (size_t i = 0; i < N; ++i) {
         if (key.size() == keys[i].size() && key == keys[i]) {
-          if (!values[i] && !member.value.is_null()) values[i] = member.value;
+          if (member.value.is_null()) {
+            values[i].reset();
+          } else {
+            values[i] = member.value;
+          }
           break;
         }
       }

@@ -5,6 +5,7 @@
 
 #include "decode/json_fields.h"
 #include "model/message_id.h"
+#include "model/timestamp.h"
 #include "util/json_lenient.h"
 #include "util/json_writer.h"
 
@@ -97,6 +98,7 @@ std::optional<Error> fill_mparticle_event(EventKind kind, const JsonObject& data
   event.source_format = SourceFormat::kMparticle;
   event.kind = kind;
   event.origin = origin;
+  event.numbers = out.numbers;
   event.user_id = batch.mpid;
   event.traits = batch.user_attributes;
   event.mparticle = batch.details;
@@ -116,9 +118,12 @@ std::optional<Error> fill_mparticle_event(EventKind kind, const JsonObject& data
     return validation_error(Reason::kMissingTimestamp,
                             "neither data.timestamp_unixtime_ms nor the batch's is set");
   }
-  if (!timestamp || *timestamp < 0) {
-    return validation_error(Reason::kBadTimestamp,
-                            "timestamp_unixtime_ms is not a non-negative integer");
+  if (!timestamp) {
+    return validation_error(Reason::kBadTimestamp, "timestamp_unixtime_ms is not an integer");
+  }
+  if (!model::is_accepted_event_time(*timestamp)) {
+    return validation_error(Reason::kBadTimestamp, "timestamp_unixtime_ms is not " +
+                                                       std::string(model::kEventTimeRange));
   }
   event.timestamp_ms = *timestamp;
 
@@ -190,16 +195,17 @@ std::optional<Error> decode_event(simdjson::dom::element item, const BatchFields
 
 // The DLQ value for one bad event: the batch with `events` reduced to it, so a
 // replay re-delivers that event with its batch context and nothing else.
-std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event) {
+std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event,
+                                    const util::NumberTexts* numbers) {
   std::string out;
-  util::JsonObjectWriter writer(out);
+  util::JsonObjectWriter writer(out, numbers);
   for (auto member : batch) {
     if (member.key == "events") continue;
     writer.value_member(member.key, member.value);
   }
   writer.key("events");
   out.push_back('[');
-  util::append_json_value(out, event);
+  util::append_json_value(out, event, numbers);
   out.push_back(']');
   writer.close();
   return out;
@@ -234,7 +240,8 @@ void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
     }
     if (error) {
       out.rejections.push_back(
-          Rejection{std::move(*error), index, false, single_event_batch_json(batch, item)});
+          Rejection{std::move(*error), index, false,
+                    single_event_batch_json(batch, item, out.numbers)});
     }
     ++index;
   }

@@ -20,6 +20,7 @@ void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
                             DecodedMessage& out);
 
 // The DLQ value of one event: the batch with `events` reduced to it.
-std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event);
+std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::element event,
+                                    const util::NumberTexts* numbers);
 
 }  // namespace cdp_relay::decode

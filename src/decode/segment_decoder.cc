@@ -44,6 +44,10 @@ std::optional<Error> read_timestamp(const SegmentFields& fields, int64_t& timest
       return validation_error(Reason::kBadTimestamp,
                               std::string(key) + " is not a valid ISO-8601 date-time");
     }
+    if (!model::is_accepted_event_time(*parsed)) {
+      return validation_error(Reason::kBadTimestamp, std::string(key) + " is not " +
+                                                         std::string(model::kEventTimeRange));
+    }
     timestamp_ms = *parsed;
     return std::nullopt;
   }
@@ -59,6 +63,7 @@ std::optional<Error> fill_segment_event(const SegmentFields& fields, EventKind k
   event.source_format = SourceFormat::kSegment;
   event.kind = kind;
   event.origin = origin;
+  event.numbers = out.numbers;
   event.user_id = id_value(fields.get(kUserId), out);
   event.anonymous_id = id_value(fields.get(kAnonymousId), out);
   if (event.user_id.empty() && event.anonymous_id.empty()) {
@@ -107,9 +112,10 @@ std::optional<Error> fill_segment_event(const SegmentFields& fields, EventKind k
 }  // namespace
 
 // The DLQ value of a bad batch item: the item with the envelope merged in.
-std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope) {
+std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope,
+                             const util::NumberTexts* numbers) {
   std::string out;
-  util::JsonObjectWriter writer(out);
+  util::JsonObjectWriter writer(out, numbers);
   for (auto member : item) {
     if (member.key == "context" && envelope.context) continue;
     if (member.key == "integrations" && envelope.integrations) continue;
@@ -117,12 +123,13 @@ std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& 
   }
   if (envelope.context) {
     writer.key("context");
-    model::append_layered_object(out, LayeredObject{object_field(item, "context"), envelope.context});
+    model::append_layered_object(
+        out, LayeredObject{object_field(item, "context"), envelope.context}, numbers);
   }
   if (envelope.integrations) {
     writer.key("integrations");
     model::append_layered_object(
-        out, LayeredObject{object_field(item, "integrations"), envelope.integrations});
+        out, LayeredObject{object_field(item, "integrations"), envelope.integrations}, numbers);
   }
   writer.close();
   return out;
@@ -180,9 +187,9 @@ void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
     if (error) {
       Rejection rejection{std::move(*error), index, false, {}};
       if (is_object) {
-        rejection.value = merged_item_json(message, merged);
+        rejection.value = merged_item_json(message, merged, out.numbers);
       } else {
-        util::append_json_value(rejection.value, item);
+        util::append_json_value(rejection.value, item, out.numbers);
       }
       out.rejections.push_back(std::move(rejection));
     }

@@ -32,6 +32,7 @@ void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
 
 // The DLQ value of a batch item: the item with the envelope's context and
 // integrations merged in (item keys win).
-std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope);
+std::string merged_item_json(simdjson::dom::object item, const SegmentEnvelope& envelope,
+                             const util::NumberTexts* numbers);
 
 }  // namespace cdp_relay::decode

@@ -4,8 +4,9 @@
 
 namespace cdp_relay::model {
 
-void append_layered_object(std::string& out, const LayeredObject& layered) {
-  util::JsonObjectWriter writer(out);
+void append_layered_object(std::string& out, const LayeredObject& layered,
+                           const util::NumberTexts* numbers) {
+  util::JsonObjectWriter writer(out, numbers);
   if (layered.own) {
     for (auto member : *layered.own) writer.value_member(member.key, member.value);
   }
@@ -30,7 +31,7 @@ void optional_string(util::JsonObjectWriter& writer, std::string_view name, std:
 }  // namespace
 
 void append_canonical_json(std::string& out, const CanonicalEvent& event) {
-  util::JsonObjectWriter writer(out);
+  util::JsonObjectWriter writer(out, event.numbers);
   writer.string_member("source_format", to_string(event.source_format));
   writer.string_member("kind", to_string(event.kind));
   optional_string(writer, "name", event.name);
@@ -45,15 +46,15 @@ void append_canonical_json(std::string& out, const CanonicalEvent& event) {
   if (event.traits) writer.value_member("traits", *event.traits);
   if (!event.context.empty()) {
     writer.key("context");
-    append_layered_object(out, event.context);
+    append_layered_object(out, event.context, event.numbers);
   }
   if (!event.integrations.empty()) {
     writer.key("integrations");
-    append_layered_object(out, event.integrations);
+    append_layered_object(out, event.integrations, event.numbers);
   }
   if (event.consent.ccpa_data_sale_opt_out || event.consent.gdpr) {
     writer.key("consent");
-    util::JsonObjectWriter consent(out);
+    util::JsonObjectWriter consent(out, event.numbers);
     if (event.consent.ccpa_data_sale_opt_out) {
       consent.bool_member("ccpa_data_sale_opt_out", *event.consent.ccpa_data_sale_opt_out);
     }
@@ -63,7 +64,7 @@ void append_canonical_json(std::string& out, const CanonicalEvent& event) {
   if (event.source_format == SourceFormat::kMparticle) {
     const MparticleDetails& details = event.mparticle;
     writer.key("mparticle");
-    util::JsonObjectWriter mp(out);
+    util::JsonObjectWriter mp(out, event.numbers);
     optional_string(mp, "environment", details.environment);
     optional_string(mp, "custom_event_type", details.custom_event_type);
     optional_string(mp, "application_transition_type", details.application_transition_type);

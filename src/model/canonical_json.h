@@ -14,6 +14,8 @@ void append_canonical_json(std::string& out, const CanonicalEvent& event);
 
 // Appends `layered.own` merged over `layered.inherited` as one JSON object:
 // every own member, then the inherited members the own object lacks.
-void append_layered_object(std::string& out, const LayeredObject& layered);
+// `numbers`: the number texts of the document the objects are from.
+void append_layered_object(std::string& out, const LayeredObject& layered,
+                           const util::NumberTexts* numbers = nullptr);
 
 }  // namespace cdp_relay::model

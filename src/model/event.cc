@@ -80,9 +80,10 @@ std::optional<EventKind> mparticle_kind_from_event_type(std::string_view event_t
 }
 
 std::optional<simdjson::dom::element> LayeredObject::find(std::string_view key) const {
-  simdjson::dom::element value;
-  if (own && own->at_key(key).get(value) == simdjson::SUCCESS) return value;
-  if (inherited && inherited->at_key(key).get(value) == simdjson::SUCCESS) return value;
+  if (own) {
+    if (auto value = util::last_member(*own, key)) return value;
+  }
+  if (inherited) return util::last_member(*inherited, key);
   return std::nullopt;
 }
 

@@ -23,6 +23,19 @@ std::optional<int64_t> parse_iso8601_ms(std::string_view text);
 // callable so tests can hold both paths to the same answers.
 std::optional<int64_t> parse_iso8601_ms_general(std::string_view text);
 
+// The event times the relay accepts, for both input formats: from the Unix
+// epoch (1970-01-01T00:00:00.000Z) to 9999-12-31T23:59:59.999Z. Vidora's
+// `timestamp` is a non-negative epoch value, so an earlier time (a mistyped
+// year "0024", a clock at -1) would fail its whole request; such an event is
+// rejected at decode (bad_timestamp) instead.
+inline constexpr int64_t kMinEventTimeMs = 0;
+inline constexpr int64_t kMaxEventTimeMs = 253402300799999;
+inline bool is_accepted_event_time(int64_t epoch_ms) {
+  return epoch_ms >= kMinEventTimeMs && epoch_ms <= kMaxEventTimeMs;
+}
+inline constexpr std::string_view kEventTimeRange =
+    "between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z";
+
 // Renders epoch milliseconds as "YYYY-MM-DDThh:mm:ss.mmmZ".
 void append_iso8601_ms(std::string& out, int64_t epoch_ms);
 

@@ -85,6 +85,10 @@ inline constexpr Spec kEventsFiltered{
     "cdp_relay_events_filtered_total", Type::kCounter, "destination,reason",
     "Events routing kept away from the destination, by reason (integrations, excluded, "
     "not_included, consent_ccpa_opt_out, consent_gdpr_missing)"};
+inline constexpr Spec kValuesDropped{
+    "cdp_relay_values_dropped_total", Type::kCounter, "destination,reason",
+    "Values of routed events the mapping could not write (reason key_collision: the key, its "
+    "prop_ form and every numbered suffix were taken); the event itself was sent"};
 inline constexpr Spec kEventsDeadLettered{
     "cdp_relay_events_dead_lettered_total", Type::kCounter, "destination,reason",
     "Records written to the dead-letter topic, by destination (\"none\" for decode and "
@@ -143,7 +147,8 @@ inline constexpr std::array kAll = {
     &kConsumerErrors,    &kConsumerLag,       &kConsumerLagSeconds, &kCommitOffset,
     &kOffsetCommitFailures,
     &kConsumerPaused,    &kInflightMessages,  &kInflightBytes,      &kEventsInvalid,
-    &kEventsRouted,      &kEventsSkipped,     &kEventsFiltered,     &kEventsDeadLettered,
+    &kEventsRouted,      &kEventsSkipped,     &kEventsFiltered,     &kValuesDropped,
+    &kEventsDeadLettered,
     &kEventsDelivered,   &kHttpRequests,      &kHttpRequestDuration, &kBatchEvents,
     &kInflightRequests,  &kConcurrencyLimit,  &kRetries,            &kCircuitOpen,
     &kAuthFailing,       &kPendingEvents,     &kEndToEndLatency,    &kKafkaRecordsAcked,

@@ -110,7 +110,9 @@ TransformMetrics::TransformMetrics(const Families& families) {
 // --- RouteMetrics / DeliveryMetrics / KafkaSinkMetrics ---------------------
 
 RouteMetrics::RouteMetrics(const Families& families, const std::string& destination)
-    : routed(families.events_routed->Add({{"destination", destination}})) {
+    : routed(families.events_routed->Add({{"destination", destination}})),
+      values_dropped(families.values_dropped->Add(
+          {{"destination", destination}, {"reason", "key_collision"}})) {
   for (size_t i = 0; i < route::kRouteDecisionCount; ++i) {
     const auto decision = static_cast<route::RouteDecision>(i);
     if (decision == route::RouteDecision::kRouted) continue;
@@ -184,6 +186,7 @@ Metrics::Metrics(std::string_view version) : registry_(std::make_shared<promethe
   f.events_routed = &register_family(BuildCounter(), metric::kEventsRouted, r);
   f.events_skipped = &register_family(BuildCounter(), metric::kEventsSkipped, r);
   f.events_filtered = &register_family(BuildCounter(), metric::kEventsFiltered, r);
+  f.values_dropped = &register_family(BuildCounter(), metric::kValuesDropped, r);
   f.events_dead_lettered = &register_family(BuildCounter(), metric::kEventsDeadLettered, r);
   f.events_delivered = &register_family(BuildCounter(), metric::kEventsDelivered, r);
   f.http_requests = &register_family(BuildCounter(), metric::kHttpRequests, r);

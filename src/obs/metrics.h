@@ -91,6 +91,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>* events_routed;
   prometheus::Family<prometheus::Counter>* events_skipped;
   prometheus::Family<prometheus::Counter>* events_filtered;
+  prometheus::Family<prometheus::Counter>* values_dropped;
   prometheus::Family<prometheus::Counter>* events_dead_lettered;
   prometheus::Family<prometheus::Counter>* events_delivered;
   prometheus::Family<prometheus::Counter>* http_requests;
@@ -172,6 +173,8 @@ class TransformMetrics {
 struct RouteMetrics {
   RouteMetrics(const Families& families, const std::string& destination);
   prometheus::Counter& routed;
+  // Values lost to key collisions (route::DestinationOutput::dropped_values).
+  prometheus::Counter& values_dropped;
   // The skipped or filtered counter of each non-routed decision, by reason
   // (a bounded set: route::RouteDecision). Null for kRouted.
   std::array<prometheus::Counter*, route::kRouteDecisionCount> not_routed{};

@@ -21,13 +21,26 @@ struct EncodedSlice {
   uint32_t length = 0;
 };
 
+// An event that reached the destination incompletely or not at all, and
+// why: `cdp-relay transform` explains each on stderr.
+struct EventNote {
+  uint32_t event_index = 0;
+  // Why it was not routed; kRouted for a routed event that lost values.
+  RouteDecision decision = RouteDecision::kRouted;
+  // Values the mapping could not write under any key (key collisions beyond
+  // the destination's renaming rule).
+  uint32_t dropped_values = 0;
+};
+
 // A destination's output for one Kafka message.
 struct DestinationOutput {
   std::string buffer;
   std::vector<EncodedSlice> events;
   uint32_t skipped = 0;   // the destination's mapping takes no such event (alias, ...)
   uint32_t filtered = 0;  // routing kept them away (integrations, rules, consent)
+  uint32_t dropped_values = 0;  // sum of the notes' dropped_values
   std::array<uint32_t, kRouteDecisionCount> decisions{};  // canonical events per decision
+  std::vector<EventNote> notes;  // events not routed, or routed with dropped values
 
   std::string_view bytes(const EncodedSlice& slice) const {
     return std::string_view(buffer).substr(slice.offset, slice.length);
@@ -37,7 +50,9 @@ struct DestinationOutput {
     events.clear();
     skipped = 0;
     filtered = 0;
+    dropped_values = 0;
     decisions.fill(0);
+    notes.clear();
   }
 };
 
@@ -59,6 +74,11 @@ class WireEvents {
     ++count_;
   }
   size_t count() const { return count_; }
+  // The event lost `count` values on the way (see EventNote).
+  void dropped_values(uint32_t count) {
+    output_.dropped_values += count;
+    output_.notes.push_back(EventNote{event_index_, RouteDecision::kRouted, count});
+  }
 
  private:
   DestinationOutput& output_;

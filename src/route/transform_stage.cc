@@ -38,6 +38,7 @@ void TransformStage::process(std::string_view bytes, decode::InputFormat format,
       }
       ++output.decisions[static_cast<size_t>(decision)];
       if (decision == RouteDecision::kRouted) continue;
+      output.notes.push_back(EventNote{i, decision, 0});
       if (is_filter(decision)) {
         ++output.filtered;
       } else {

@@ -6,8 +6,21 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 namespace cdp_relay::util {
+
+// The value of the last member named `key`, as JavaScript reads an object
+// with repeated names (`{"a":1,"a":2}` is a = 2), where simdjson's at_key()
+// finds the first. Null values are returned as they are.
+inline std::optional<simdjson::dom::element> last_member(simdjson::dom::object object,
+                                                         std::string_view key) {
+  std::optional<simdjson::dom::element> found;
+  for (auto member : object) {
+    if (member.key == key) found = member.value;
+  }
+  return found;
+}
 
 // true/false, "true"/"false" (any common case), "1"/"0", or an integer.
 std::optional<bool> lenient_bool(simdjson::dom::element value);

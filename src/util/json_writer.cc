@@ -144,7 +144,8 @@ void append_double(std::string& out, double value) {
   out.append(buf, res.ptr);
 }
 
-void append_json_object(std::string& out, simdjson::dom::object value) {
+void append_json_object(std::string& out, simdjson::dom::object value,
+                        const NumberTexts* numbers) {
   out.push_back('{');
   bool first = true;
   for (auto field : value) {
@@ -152,16 +153,17 @@ void append_json_object(std::string& out, simdjson::dom::object value) {
     first = false;
     append_json_string(out, field.key);
     out.push_back(':');
-    append_json_value(out, field.value);
+    append_json_value(out, field.value, numbers);
   }
   out.push_back('}');
 }
 
-void append_json_value(std::string& out, simdjson::dom::element value) {
+void append_json_value(std::string& out, simdjson::dom::element value,
+                       const NumberTexts* numbers) {
   using simdjson::dom::element_type;
   switch (value.type()) {
     case element_type::OBJECT:
-      append_json_object(out, simdjson::dom::object(value));
+      append_json_object(out, simdjson::dom::object(value), numbers);
       return;
     case element_type::ARRAY: {
       out.push_back('[');
@@ -169,7 +171,7 @@ void append_json_value(std::string& out, simdjson::dom::element value) {
       for (auto item : simdjson::dom::array(value)) {
         if (!first) out.push_back(',');
         first = false;
-        append_json_value(out, item);
+        append_json_value(out, item, numbers);
       }
       out.push_back(']');
       return;
@@ -177,7 +179,16 @@ void append_json_value(std::string& out, simdjson::dom::element value) {
     case element_type::STRING: append_json_string(out, std::string_view(value)); return;
     case element_type::INT64: append_int(out, int64_t(value)); return;
     case element_type::UINT64: append_uint(out, uint64_t(value)); return;
-    case element_type::DOUBLE: append_double(out, double(value)); return;
+    case element_type::DOUBLE: {
+      const double number = double(value);
+      const std::string_view text = numbers ? numbers->original_text(number) : std::string_view();
+      if (text.empty()) {
+        append_double(out, number);
+      } else {
+        out.append(text);
+      }
+      return;
+    }
     case element_type::BOOL: out.append(bool(value) ? "true" : "false"); return;
     case element_type::NULL_VALUE: out.append("null"); return;
   }

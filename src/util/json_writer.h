@@ -16,14 +16,20 @@
 #include <string>
 #include <string_view>
 
+#include "util/number_texts.h"
+
 namespace cdp_relay::util {
 
 // Appends `value` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, std::string_view value);
 
-// Appends any parsed JSON value in compact form.
-void append_json_value(std::string& out, simdjson::dom::element value);
-void append_json_object(std::string& out, simdjson::dom::object value);
+// Appends any parsed JSON value in compact form. A float goes out as written
+// in its document when `numbers` (that document's) has its text, else in its
+// shortest round-trip form.
+void append_json_value(std::string& out, simdjson::dom::element value,
+                       const NumberTexts* numbers = nullptr);
+void append_json_object(std::string& out, simdjson::dom::object value,
+                        const NumberTexts* numbers = nullptr);
 
 void append_int(std::string& out, int64_t value);
 void append_uint(std::string& out, uint64_t value);
@@ -32,7 +38,12 @@ void append_double(std::string& out, double value);
 // Object writer that tracks the comma between members.
 class JsonObjectWriter {
  public:
-  explicit JsonObjectWriter(std::string& out) : out_(out) { out_.push_back('{'); }
+  // `numbers`: the texts of the numbers of the document whose values
+  // value_member() copies (see append_json_value).
+  explicit JsonObjectWriter(std::string& out, const NumberTexts* numbers = nullptr)
+      : out_(out), numbers_(numbers) {
+    out_.push_back('{');
+  }
   void close() { out_.push_back('}'); }
 
   // Writes `"key":` and leaves the value to the caller.
@@ -56,16 +67,17 @@ class JsonObjectWriter {
   }
   void value_member(std::string_view name, simdjson::dom::element value) {
     key(name);
-    append_json_value(out_, value);
+    append_json_value(out_, value, numbers_);
   }
   void value_member(std::string_view name, simdjson::dom::object value) {
     key(name);
-    append_json_object(out_, value);
+    append_json_object(out_, value, numbers_);
   }
   std::string& out() { return out_; }
 
  private:
   std::string& out_;
+  const NumberTexts* numbers_;
   bool first_ = true;
 };
 

@@ -1,5 +1,6 @@
 #include "destinations/vidora/flat_object_writer.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
@@ -38,6 +39,23 @@ bool already_snake_case(std::string_view key) {
     previous = c;
   }
   return true;
+}
+
+// For each member of `object`, whether a later member has the same name (so
+// that, last one winning, it is not written). The slow path of duplicate
+// handling: only objects known to hold duplicates come here.
+std::vector<bool> members_with_later_namesake(simdjson::dom::object object) {
+  std::vector<std::string_view> keys;
+  for (auto member : object) keys.push_back(member.key);
+  std::vector<bool> shadowed(keys.size(), false);
+  std::vector<size_t> order(keys.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return keys[a] < keys[b]; });
+  for (size_t i = 0; i + 1 < order.size(); ++i) {
+    if (keys[order[i]] == keys[order[i + 1]]) shadowed[order[i]] = true;
+  }
+  return shadowed;
 }
 
 }  // namespace
@@ -145,8 +163,12 @@ void FlatObjectWriter::KeySet::grow() {
   }
 }
 
-void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_view>& reserved) {
+void FlatObjectWriter::reset(std::string& out, const std::vector<std::string_view>& reserved,
+                             const util::NumberTexts* numbers) {
   out_ = &out;
+  numbers_ = numbers;
+  saw_duplicate_member_ = false;
+  open_members_.clear();
   object_start_ = out.size();
   first_ = true;
   dropped_ = 0;
@@ -165,17 +187,37 @@ bool FlatObjectWriter::write_claimed_key(std::string_view candidate) {
   if (candidate.empty()) candidate = "prop";  // a key with no letters or digits at all
   KeySet::Probe probe = taken_.find_for_add(candidate);
   if (probe.found) {
+    note_if_duplicate_member();
     prefixed_key_.assign("prop_");
     prefixed_key_.append(candidate);
-    candidate = prefixed_key_;
-    probe = taken_.find_for_add(candidate);
+    probe = taken_.find_for_add(prefixed_key_);
+    const size_t unnumbered = prefixed_key_.size();
+    for (int suffix = 2; probe.found && suffix <= kMaxCollisionSuffix; ++suffix) {
+      prefixed_key_.resize(unnumbered);
+      prefixed_key_.push_back('_');
+      util::append_int(prefixed_key_, suffix);
+      probe = taken_.find_for_add(prefixed_key_);
+    }
     if (probe.found) {
       ++dropped_;
       return false;
     }
+    candidate = prefixed_key_;
   }
   taken_.add_in_output(write_key(candidate), candidate.size(), probe);
   return true;
+}
+
+void FlatObjectWriter::note_if_duplicate_member() {
+  if (last_wins_ || saw_duplicate_member_ || open_members_.empty()) return;
+  const OpenMember& open = open_members_.back();
+  size_t namesakes = 0;
+  for (auto member : open.object) {
+    if (member.key == open.key && ++namesakes > 1) {
+      saw_duplicate_member_ = true;
+      return;
+    }
+  }
 }
 
 size_t FlatObjectWriter::write_key(std::string_view key) {
@@ -237,7 +279,39 @@ void FlatObjectWriter::reserved_int(std::string_view name, int64_t value) {
 }
 
 void FlatObjectWriter::custom_members(std::string_view prefix, simdjson::dom::object object) {
-  for (auto member : object) custom(prefix, member.key, member.value);
+  flatten_members(0, prefix, object);
+}
+
+void FlatObjectWriter::custom_members_except(std::string_view prefix, simdjson::dom::object object,
+                                             std::initializer_list<NameValue> same_as) {
+  flatten_members(0, prefix, object, same_as);
+}
+
+void FlatObjectWriter::flatten_members(size_t level, std::string_view prefix,
+                                       simdjson::dom::object object,
+                                       std::initializer_list<NameValue> same_as) {
+  std::vector<bool> shadowed;
+  if (last_wins_) shadowed = members_with_later_namesake(object);
+  open_members_.push_back(OpenMember{object, {}});
+  size_t index = 0;
+  for (auto member : object) {
+    const size_t i = index++;
+    if (!shadowed.empty() && shadowed[i]) continue;
+    bool same = false;
+    for (const NameValue& pair : same_as) {
+      std::string_view text;
+      if (member.key == pair.name && member.value.get(text) == simdjson::SUCCESS &&
+          text == pair.value) {
+        same = true;
+        break;
+      }
+    }
+    if (same) continue;
+    // Set before each member: nested objects push and pop their own entries.
+    open_members_.back().key = member.key;
+    flatten(level, prefix, member.key, member.value);
+  }
+  open_members_.pop_back();
 }
 
 void FlatObjectWriter::custom(std::string_view prefix, std::string_view key,
@@ -265,7 +339,7 @@ void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::strin
 
   simdjson::dom::object nested;
   if (value.get(nested) == simdjson::SUCCESS) {
-    for (auto member : nested) flatten(level + 1, composed, member.key, member.value);
+    flatten_members(level + 1, composed, nested);
     return;
   }
   write_scalar(composed, value);
@@ -277,10 +351,10 @@ void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element
     // Vidora parameters are flat: arrays travel as their JSON text, built in
     // a reused buffer (an allocation per array showed in profiles).
     array_json_.clear();
-    util::append_json_value(array_json_, value);
+    util::append_json_value(array_json_, value, numbers_);
     util::append_json_string(*out_, array_json_);
   } else {
-    util::append_json_value(*out_, value);
+    util::append_json_value(*out_, value, numbers_);
   }
 }
 

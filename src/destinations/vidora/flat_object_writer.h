@@ -1,16 +1,20 @@
 // Writes Vidora's flat event objects: nested objects become snake_case keys
 // joined with `_`, arrays become JSON strings, and a key that collides with a
-// reserved or already written key gets a `prop_` prefix (DESIGN.md section 3).
+// reserved or already written key gets a `prop_` prefix, then a numbered
+// suffix (`prop_a`, `prop_a_2`, `prop_a_3`, ...), so no value is dropped short
+// of kMaxCollisionSuffix keys colliding on one name (README, "Vidora mapping").
 #pragma once
 
 #include <simdjson.h>
 
 #include <deque>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "util/json_writer.h"
+#include "util/number_texts.h"
 
 namespace cdp_relay::destinations::vidora {
 
@@ -26,7 +30,17 @@ class FlatObjectWriter {
  public:
   // Starts a new object appended to `out`. `reserved` keys are treated as
   // already written, so custom parameters can never impersonate them.
-  void reset(std::string& out, const std::vector<std::string_view>& reserved);
+  // `numbers`: the texts of the event document's numbers, so that floats and
+  // big integers go out as written.
+  void reset(std::string& out, const std::vector<std::string_view>& reserved,
+             const util::NumberTexts* numbers = nullptr);
+
+  // Duplicate member names in one JSON object: with `last_wins`, only the
+  // last of them is written, as JavaScript reads them. Finding duplicates
+  // costs a pass over every object, so the encoder leaves it off and encodes
+  // again with it on when saw_duplicate_member() says an object had some.
+  void set_last_wins(bool last_wins) { last_wins_ = last_wins; }
+  bool saw_duplicate_member() const { return saw_duplicate_member_; }
 
   // Writes a field the mapping owns (user_id, type, name, group_id, ...) under
   // exactly `name`, and claims the name so custom parameters cannot reuse it.
@@ -48,6 +62,14 @@ class FlatObjectWriter {
   void custom(std::string_view prefix, std::string_view key, simdjson::dom::element value);
   // Writes every member of an object as custom parameters under `prefix`.
   void custom_members(std::string_view prefix, simdjson::dom::object object);
+  // The same, leaving out a string member whose name and value equal one of
+  // `same_as`' pairs (a page's properties.name equal to the page's own name).
+  struct NameValue {
+    std::string_view name;
+    std::string_view value;
+  };
+  void custom_members_except(std::string_view prefix, simdjson::dom::object object,
+                             std::initializer_list<NameValue> same_as);
 
   void close();
 
@@ -77,8 +99,12 @@ class FlatObjectWriter {
   // would claim exactly the fragment's keys, so the result is the same.
   bool paste(const Fragment& fragment);
 
-  // Values dropped because both the key and its `prop_` form were taken.
+  // Values dropped because the key, its `prop_` form and every numbered
+  // suffix up to kMaxCollisionSuffix were taken.
   size_t dropped() const { return dropped_; }
+  // Bounds the search for a free key, so that an object of thousands of keys
+  // that snake-case alike costs linear time, not quadratic.
+  static constexpr int kMaxCollisionSuffix = 100;
 
  private:
   // Writes `"candidate":` (or `"prop_candidate":` when the first is taken)
@@ -91,6 +117,12 @@ class FlatObjectWriter {
   void write_scalar(std::string_view key, simdjson::dom::element value);
   void flatten(size_t level, std::string_view prefix, std::string_view key,
                simdjson::dom::element value);
+  // Flattens each member of `object` (each last of its name with last_wins_).
+  void flatten_members(size_t level, std::string_view prefix, simdjson::dom::object object,
+                       std::initializer_list<NameValue> same_as = {});
+  // On a key collision: whether the member being written has a namesake in
+  // its own object (then saw_duplicate_member_ is set).
+  void note_if_duplicate_member();
 
   // The keys claimed so far: an open-addressing hash set, cleared per object
   // by revisiting only the slots it used, so each lookup is O(1) and an
@@ -150,6 +182,16 @@ class FlatObjectWriter {
   };
 
   std::string* out_ = nullptr;
+  const util::NumberTexts* numbers_ = nullptr;
+  bool last_wins_ = false;
+  bool saw_duplicate_member_ = false;
+  // The object and member name being flattened at each nesting level, for
+  // note_if_duplicate_member(); empty outside custom_members.
+  struct OpenMember {
+    simdjson::dom::object object;
+    std::string_view key;
+  };
+  std::vector<OpenMember> open_members_;
   size_t object_start_ = 0;  // where this object's '{' is in *out_
   bool first_ = true;
   size_t dropped_ = 0;

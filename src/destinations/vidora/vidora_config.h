@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "delivery/delivery_config.h"
 #include "route/route_config.h"
@@ -39,8 +40,28 @@ struct VidoraSettings {
   delivery::ConcurrencySettings concurrency;
   // Token-bucket limit on requests per second; 0 means unlimited. Default 0.
   double rate_limit_per_s = 0;
-  // Strips personal data from mParticle events (DESIGN.md §3). Default true.
+  // Strips personal data (README, "Personal-data filtering"). Default true.
   bool personal_data_filtering = true;
+  // The members of a Segment event's `context` forwarded to Vidora, by their
+  // Segment names: `userAgent` as `user_agent`, `ip` as `ip` (only with
+  // personal-data filtering off), the others flattened under `context_`.
+  std::vector<std::string> segment_context = default_segment_context();
+
+  static std::vector<std::string> default_segment_context() {
+    return {"userAgent", "ip",     "page",   "campaign", "device", "os",
+            "app",       "locale", "timezone", "screen", "library", "traits"};
+  }
+  // The fields of Segment's context spec, which segment_context may name.
+  static bool is_segment_context_field(std::string_view name) {
+    static constexpr std::string_view kFields[] = {
+        "active",  "app",      "campaign", "channel", "device",   "groupId", "ip",
+        "library", "locale",   "location", "network", "os",       "page",    "referrer",
+        "screen",  "timezone", "traits",   "userAgent", "userAgentData"};
+    for (std::string_view field : kFields) {
+      if (field == name) return true;
+    }
+    return false;
+  }
   // Verify the server's TLS certificate. Default true; turning it off is logged.
   bool tls_verify = true;
   // Include/exclude and consent rules (DESIGN.md §4 routing). Default: none.
@@ -57,6 +78,12 @@ struct VidoraSettings {
     concurrency.validate(path + ".concurrency", errors);
     errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
     routing.validate(path + ".routing", errors);
+    for (size_t i = 0; i < segment_context.size(); ++i) {
+      errors.check(is_segment_context_field(segment_context[i]),
+                   path + ".segment_context[" + std::to_string(i) + "]",
+                   "is not a field of Segment's context (e.g. page, campaign, device, os, app, "
+                   "locale, timezone, screen, library, traits, userAgent, ip)");
+    }
   }
 
  private:

@@ -1,7 +1,10 @@
 #include "destinations/vidora/vidora_encoder.h"
 
+#include <optional>
+
 #include "destinations/vidora/vidora_mapping.h"
 #include "model/timestamp.h"
+#include "util/json_lenient.h"
 
 namespace cdp_relay::destinations::vidora {
 namespace {
@@ -18,6 +21,91 @@ const std::vector<std::string_view>& reserved_keys() {
 constexpr std::string_view kCommerceFields[] = {"product_action", "promotion_action",
                                                 "product_impressions", "shopping_cart",
                                                 "currency_code"};
+
+// Fields of an mParticle event's `data` sent for every event type (the
+// schema's common EventData), under their own names.
+constexpr std::string_view kCommonDataFields[] = {"session_id", "session_uuid",
+                                                  "source_message_id"};
+
+// A field of an event type's `data`, and the Vidora key it goes out under.
+struct TypeField {
+  EventKind kind;
+  std::string_view name;
+  std::string_view key = {};  // empty: the same as `name`
+  // A device or push identifier: sent only with personal-data filtering off.
+  bool personal = false;
+};
+
+// Each event type's own fields, from mParticle's Events API schema (the
+// `data` of SessionStartEvent, PushMessageEvent, ...). push_reaction, which
+// the schema does not describe, is read as a push_message (mParticle's SDKs
+// send it with those fields). user_attribute_change and user_identity_change
+// have rules of their own (see their encoders); commerce_event has
+// kCommerceFields; custom_event, screen_view, first_run, uninstall and
+// pre_attribution carry the common fields and their custom attributes.
+// crash_report's pl_crash_report_file_base64 (a binary crash dump) is left
+// out: it can be megabytes and is no model input.
+constexpr TypeField kTypeFields[] = {
+    {EventKind::kSessionStart, "session_start_unixtime_ms"},
+    {EventKind::kSessionEnd, "session_start_unixtime_ms"},
+    {EventKind::kSessionEnd, "session_duration_ms"},
+    {EventKind::kPushMessage, "push_message_type"},
+    {EventKind::kPushMessage, "push_message_behavior"},
+    {EventKind::kPushMessage, "action_identifier"},
+    {EventKind::kPushMessage, "action_name"},
+    {EventKind::kPushMessage, "message"},
+    {EventKind::kPushMessage, "network"},
+    {EventKind::kPushMessage, "application_state"},
+    {EventKind::kPushMessage, "push_notification_payload", "payload"},
+    {EventKind::kPushMessage, "push_message_token", {}, true},
+    {EventKind::kPushRegistration, "register"},
+    {EventKind::kPushRegistration, "registration_token", {}, true},
+    {EventKind::kApplicationStateTransition, "successfully_closed"},
+    {EventKind::kApplicationStateTransition, "is_first_run"},
+    {EventKind::kApplicationStateTransition, "is_upgrade"},
+    {EventKind::kApplicationStateTransition, "launch_referral"},
+    {EventKind::kApplicationStateTransition, "push_notification_payload", "payload"},
+    {EventKind::kCrashReport, "class_name"},
+    {EventKind::kCrashReport, "severity"},
+    {EventKind::kCrashReport, "message"},
+    {EventKind::kCrashReport, "stack_trace"},
+    {EventKind::kCrashReport, "exception_handled"},
+    {EventKind::kCrashReport, "topmost_context"},
+    {EventKind::kCrashReport, "session_number"},
+    {EventKind::kCrashReport, "ios_image_base_address"},
+    {EventKind::kCrashReport, "ios_image_size"},
+    {EventKind::kCrashReport, "breadcrumbs"},
+    {EventKind::kNetworkPerformance, "http_verb"},
+    {EventKind::kNetworkPerformance, "url"},
+    {EventKind::kNetworkPerformance, "time_elapsed"},
+    {EventKind::kNetworkPerformance, "bytes_in"},
+    {EventKind::kNetworkPerformance, "bytes_out"},
+    {EventKind::kNetworkPerformance, "response_code"},
+    {EventKind::kNetworkPerformance, "data"},
+    {EventKind::kProfile, "profile_event_type"},
+    {EventKind::kProfile, "previous_mpid"},
+    {EventKind::kProfile, "current_mpid"},
+    {EventKind::kOptOut, "is_opted_out"},
+    {EventKind::kBreadcrumb, "label"},
+    {EventKind::kBreadcrumb, "session_number"},
+};
+
+// application_info members sent with every event of the batch.
+constexpr std::string_view kApplicationInfoFields[] = {
+    "application_name", "application_version", "application_build_number", "package", "os"};
+
+// Members of a Segment context.device that identify the device or its owner.
+bool is_segment_device_identifier(std::string_view key) {
+  return key == "id" || key == "advertisingId" || key == "token";
+}
+
+// The last member named `key`, unless absent or null.
+std::optional<simdjson::dom::element> present(simdjson::dom::object object,
+                                              std::string_view key) {
+  auto value = util::last_member(object, key);
+  if (!value || value->is_null()) return std::nullopt;
+  return value;
+}
 
 }  // namespace
 
@@ -37,10 +125,34 @@ std::optional<TimestampFormat> timestamp_format_from(std::string_view name) {
   return std::nullopt;
 }
 
-VidoraEncoder::VidoraEncoder(VidoraEncodeOptions options) : options_(options) {}
+VidoraEncoder::VidoraEncoder(VidoraEncodeOptions options) : options_(std::move(options)) {
+  for (const std::string& member : options_.segment_context) {
+    if (member == "userAgent") {
+      context_user_agent_ = true;
+    } else if (member == "ip") {
+      context_ip_ = true;
+    } else {
+      context_members_.push_back(member);
+    }
+  }
+}
 
 void VidoraEncoder::encode(const CanonicalEvent& event, std::string_view type, std::string& out) {
-  writer_.reset(out, reserved_keys());
+  const size_t start = out.size();
+  writer_.set_last_wins(false);
+  encode_object(event, type, out);
+  if (writer_.saw_duplicate_member()) {
+    // Rare: an object with repeated member names. Encoded again, keeping only
+    // the last of each name.
+    out.resize(start);
+    writer_.set_last_wins(true);
+    encode_object(event, type, out);
+  }
+}
+
+void VidoraEncoder::encode_object(const CanonicalEvent& event, std::string_view type,
+                                  std::string& out) {
+  writer_.reset(out, reserved_keys(), event.numbers);
   writer_.reserved_string("user_id", event.user_key());
   writer_.reserved_string("type", type);
   switch (options_.timestamp_format) {
@@ -74,20 +186,55 @@ void VidoraEncoder::encode(const CanonicalEvent& event, std::string_view type, s
 void VidoraEncoder::encode_segment_fields(const CanonicalEvent& event) {
   // The call's own fields go through the same collision rules as properties:
   // they are ordinary (non-reserved) Vidora parameters.
-  switch (event.kind) {
-    case EventKind::kPage:
-    case EventKind::kScreen:
-      if (!event.name.empty()) writer_.fixed_string("name", event.name);
-      if (!event.category.empty()) writer_.fixed_string("category", event.category);
-      break;
-    case EventKind::kGroup:
-      if (!event.group_id.empty()) writer_.fixed_string("group_id", event.group_id);
-      break;
-    default:
-      break;
+  const bool page_or_screen = event.kind == EventKind::kPage || event.kind == EventKind::kScreen;
+  if (page_or_screen) {
+    if (!event.name.empty()) writer_.fixed_string("name", event.name);
+    if (!event.category.empty()) writer_.fixed_string("category", event.category);
+  } else if (event.kind == EventKind::kGroup && !event.group_id.empty()) {
+    writer_.fixed_string("group_id", event.group_id);
   }
-  if (event.properties) writer_.custom_members("", *event.properties);
+  encode_segment_context(event);
+  if (event.properties) {
+    if (page_or_screen) {
+      // analytics.js copies the page's name and category into properties:
+      // the same value twice is one column, not `name` and `prop_name`.
+      writer_.custom_members_except("", *event.properties,
+                                    {{"name", event.name}, {"category", event.category}});
+    } else {
+      writer_.custom_members("", *event.properties);
+    }
+  }
   if (event.traits) writer_.custom_members("", *event.traits);
+}
+
+void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
+  if (event.context.empty()) return;
+  std::string_view text;
+  if (context_user_agent_) {
+    if (auto user_agent = event.context.find("userAgent");
+        user_agent && user_agent->get(text) == simdjson::SUCCESS && !text.empty()) {
+      writer_.fixed_string("user_agent", text);
+    }
+  }
+  if (context_ip_ && !options_.personal_data_filtering) {
+    if (auto ip = event.context.find("ip");
+        ip && ip->get(text) == simdjson::SUCCESS && !text.empty()) {
+      writer_.fixed_string("ip", text);
+    }
+  }
+  for (const std::string& member : context_members_) {
+    auto value = event.context.find(member);
+    if (!value || value->is_null()) continue;
+    simdjson::dom::object device;
+    if (member == "device" && options_.personal_data_filtering &&
+        value->get(device) == simdjson::SUCCESS) {
+      for (auto field : device) {
+        if (!is_segment_device_identifier(field.key)) writer_.custom("context_device", field.key, field.value);
+      }
+      continue;
+    }
+    writer_.custom("context", member, *value);
+  }
 }
 
 void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
@@ -117,21 +264,87 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
   if (event.consent.ccpa_data_sale_opt_out) {
     writer_.custom_bool("consent_ccpa_data_sale_opt_out", *event.consent.ccpa_data_sale_opt_out);
   }
-  if (event.mparticle.event_data && event.kind == EventKind::kCommerceEvent) {
-    for (std::string_view name : kCommerceFields) {
-      simdjson::dom::element value;
-      if (event.mparticle.event_data->at_key(name).get(value) == simdjson::SUCCESS &&
-          !value.is_null()) {
-        writer_.custom("", name, value);
-      }
-    }
+  if (event.mparticle.event_data) encode_mparticle_event_data(event, *event.mparticle.event_data);
+  if (details.device_info || details.application_info || event.traits) {
+    encode_batch_attributes(event);
   }
-  if (details.device_info || event.traits) encode_batch_attributes(event);
   if (!options_.personal_data_filtering) {
     if (!details.ip.empty()) writer_.fixed_string("ip", details.ip);
     if (details.user_identities) encode_user_identities(*details.user_identities);
   }
   if (event.properties) writer_.custom_members("", *event.properties);  // custom_attributes
+}
+
+void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
+                                                simdjson::dom::object data) {
+  switch (event.kind) {
+    case EventKind::kCommerceEvent:
+      for (std::string_view name : kCommerceFields) {
+        if (auto value = present(data, name)) writer_.custom("", name, *value);
+      }
+      break;
+    case EventKind::kUserAttributeChange:
+      encode_user_attribute_change(data);
+      break;
+    case EventKind::kUserIdentityChange:
+      encode_user_identity_change(data);
+      break;
+    default: {
+      const EventKind kind =
+          event.kind == EventKind::kPushReaction ? EventKind::kPushMessage : event.kind;
+      for (const TypeField& field : kTypeFields) {
+        if (field.kind != kind || (field.personal && options_.personal_data_filtering)) continue;
+        if (auto value = present(data, field.name)) {
+          writer_.custom("", field.key.empty() ? field.name : field.key, *value);
+        }
+      }
+      break;
+    }
+  }
+  for (std::string_view name : kCommonDataFields) {
+    if (auto value = present(data, name)) writer_.custom("", name, *value);
+  }
+}
+
+void VidoraEncoder::encode_user_attribute_change(simdjson::dom::object data) {
+  std::string_view name;
+  if (auto value = present(data, "user_attribute_name")) {
+    if (value->get(name) != simdjson::SUCCESS) name = {};
+    writer_.custom("", "user_attribute_name", *value);
+  }
+  // A `$`-reserved attribute ($FirstName, $Mobile, ...) is personal data:
+  // with filtering on, the change is sent without its values.
+  const bool values_allowed = !(options_.personal_data_filtering && name.starts_with("$"));
+  if (values_allowed) {
+    if (auto value = present(data, "new")) writer_.custom("", "new", *value);
+    if (auto value = present(data, "old")) writer_.custom("", "old", *value);
+  }
+  if (auto value = present(data, "deleted")) writer_.custom("", "deleted", *value);
+  if (auto value = present(data, "is_new_attribute")) writer_.custom("", "is_new_attribute", *value);
+}
+
+void VidoraEncoder::encode_user_identity_change(simdjson::dom::object data) {
+  JsonObject added, removed;
+  simdjson::dom::object identity;
+  if (auto value = present(data, "new"); value && value->get(identity) == simdjson::SUCCESS) {
+    added = identity;
+  }
+  if (auto value = present(data, "old"); value && value->get(identity) == simdjson::SUCCESS) {
+    removed = identity;
+  }
+  if (!added && !removed) return;
+  const simdjson::dom::object& either = added ? *added : *removed;
+  if (auto type = present(either, "identity_type")) writer_.custom("", "identity_type", *type);
+  writer_.fixed_string("identity_change", added && removed ? "changed" : added ? "added" : "removed");
+  // The identity values themselves are personal data (an email, a customer id).
+  if (!options_.personal_data_filtering) {
+    if (added) {
+      if (auto value = present(*added, "identity")) writer_.custom("", "new_identity", *value);
+    }
+    if (removed) {
+      if (auto value = present(*removed, "identity")) writer_.custom("", "old_identity", *value);
+    }
+  }
 }
 
 void VidoraEncoder::encode_batch_attributes(const CanonicalEvent& event) {
@@ -142,7 +355,7 @@ void VidoraEncoder::encode_batch_attributes(const CanonicalEvent& event) {
   }
   if (serial != fragment_serial_) {
     // First event of the batch: write its members once, as the fragment.
-    fragment_writer_.reset(fragment_scratch_, reserved_keys());
+    fragment_writer_.reset(fragment_scratch_, reserved_keys(), event.numbers);
     write_batch_attributes(fragment_writer_, event);
     fragment_writer_.close_as_fragment(batch_attributes_);
     fragment_serial_ = serial;
@@ -155,6 +368,13 @@ void VidoraEncoder::encode_batch_attributes(const CanonicalEvent& event) {
 
 void VidoraEncoder::write_batch_attributes(FlatObjectWriter& writer,
                                            const CanonicalEvent& event) const {
+  if (const auto& application_info = event.mparticle.application_info) {
+    for (std::string_view name : kApplicationInfoFields) {
+      if (auto value = present(*application_info, name)) {
+        writer.custom("application_info", name, *value);
+      }
+    }
+  }
   if (const auto& device_info = event.mparticle.device_info) {
     for (auto member : *device_info) {
       if (member.key == "http_header_user_agent") continue;  // already user_agent

@@ -15,6 +15,8 @@ namespace cdp_relay::destinations::vidora {
 struct VidoraEncodeOptions {
   TimestampFormat timestamp_format = TimestampFormat::kUnixSeconds;
   bool personal_data_filtering = true;
+  // VidoraSettings::segment_context.
+  std::vector<std::string> segment_context = VidoraSettings::default_segment_context();
 };
 
 // Field order of every event: the reserved fields first, then fields the
@@ -27,6 +29,10 @@ class VidoraEncoder {
   // Appends the event object to `out`.
   // REQUIRES: `type` is vidora_type(event) and is set.
   void encode(const CanonicalEvent& event, std::string_view type, std::string& out);
+
+  // Values the last encode() could not write under any key (README, "Vidora
+  // mapping": collisions beyond the numbered suffixes).
+  size_t dropped_values() const { return writer_.dropped(); }
 
   // The request body around already encoded events: {"data":[e1,e2,...]}.
   // `payload_of(element)` gives an element's encoded event.
@@ -53,8 +59,14 @@ class VidoraEncoder {
   static constexpr std::string_view kBodySuffix = "]}";
 
  private:
+  void encode_object(const CanonicalEvent& event, std::string_view type, std::string& out);
   void encode_segment_fields(const CanonicalEvent& event);
+  void encode_segment_context(const CanonicalEvent& event);
   void encode_mparticle_fields(const CanonicalEvent& event);
+  // The fields of the event's `data` that its event_type defines.
+  void encode_mparticle_event_data(const CanonicalEvent& event, simdjson::dom::object data);
+  void encode_user_attribute_change(simdjson::dom::object data);
+  void encode_user_identity_change(simdjson::dom::object data);
   void encode_user_identities(simdjson::dom::element identities);
   // An mParticle batch's device_info and user attributes: written once per
   // batch (event.mparticle.batch_serial) and pasted into each of its events.
@@ -62,6 +74,10 @@ class VidoraEncoder {
   void write_batch_attributes(FlatObjectWriter& writer, const CanonicalEvent& event) const;
 
   VidoraEncodeOptions options_;
+  // segment_context, split by how each member is written.
+  bool context_user_agent_ = false;
+  bool context_ip_ = false;
+  std::vector<std::string> context_members_;  // flattened under context_
   FlatObjectWriter writer_;
   FlatObjectWriter fragment_writer_;
   std::string fragment_scratch_;

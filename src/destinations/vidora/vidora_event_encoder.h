@@ -10,7 +10,8 @@ namespace cdp_relay::destinations::vidora {
 class VidoraEventEncoder final : public route::EventEncoder {
  public:
   explicit VidoraEventEncoder(const VidoraSettings& settings)
-      : encoder_(VidoraEncodeOptions{settings.timestamp_format, settings.personal_data_filtering}) {}
+      : encoder_(VidoraEncodeOptions{settings.timestamp_format, settings.personal_data_filtering,
+                                     settings.segment_context}) {}
 
   std::string_view destination() const override { return "vidora"; }
   std::string_view integration_name() const override { return "Vidora"; }
@@ -19,6 +20,7 @@ class VidoraEventEncoder final : public route::EventEncoder {
     if (!type) return route::RouteDecision::kUnsupportedKind;
     encoder_.encode(event, *type, out.buffer());
     out.end_event();
+    if (size_t dropped = encoder_.dropped_values()) out.dropped_values(static_cast<uint32_t>(dropped));
     return route::RouteDecision::kRouted;
   }
 

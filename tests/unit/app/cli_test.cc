@@ -93,7 +93,15 @@ TEST_F(CliTest, TransformPrintsOneJsonLinePerDeliverableMessage) {
   const auto lines = read_lines("tests/fixtures/segment/messages.jsonl");
   const RunResult r = run("transform --destination vidora", input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.err, "");
+  // Every input line is explained: the alias is skipped, two tracks are
+  // filtered by their integrations object.
+  EXPECT_EQ(r.err,
+            R"({"skipped":{"destination":"vidora","reason":"unsupported_kind","kind":"alias",)"
+            R"("line":13,"index":0}})" "\n"
+            R"({"filtered":{"destination":"vidora","reason":"integrations","kind":"track",)"
+            R"("name":"Article Bookmarked","line":14,"index":0}})" "\n"
+            R"({"filtered":{"destination":"vidora","reason":"integrations","kind":"track",)"
+            R"("name":"Article Commented","line":16,"index":0}})" "\n");
   const auto out = split_lines(r.out);
   EXPECT_EQ(out.size(), expected_vidora_events(lines));
   EXPECT_EQ(out.size(), 17u);  // 20 messages - 1 alias - 2 filtered by integrations

@@ -295,9 +295,11 @@ TEST(VidoraEncoderTest, TimestampFormats) {
       {"unix_s", "2024-03-01T09:00:00.999Z", 1709283600},
       {"unix_ms", "2024-03-01T09:00:00.999Z", 1709283600999},
       {"iso8601", "2024-03-01T10:00:00.999+01:00", "2024-03-01T09:00:00.999Z"},
-      {"unix_s", "1969-12-31T23:59:59.500Z", -1},  // floor, not truncation
-      {"unix_ms", "1969-12-31T23:59:59.500Z", -500},
-      {"iso8601", "1969-12-31T23:59:59.5Z", "1969-12-31T23:59:59.500Z"},
+      // The ends of the accepted range (earlier times are bad_timestamp).
+      {"unix_s", "1970-01-01T00:00:00.999Z", 0},
+      {"unix_ms", "1970-01-01T00:00:00Z", 0},
+      {"iso8601", "9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"},
+      {"unix_ms", "9999-12-31T23:59:59.999Z", 253402300799999},
   };
   for (const TimestampCase& c : cases) {
     SCOPED_TRACE(std::string(c.format) + " " + c.timestamp);
