@@ -22,6 +22,7 @@ struct VidoraRun {
   std::vector<std::string> raw;        // the exact bytes of each event
   uint32_t skipped = 0;
   uint32_t filtered = 0;
+  uint32_t dropped_values = 0;
   std::vector<decode::Rejection> rejections;
 };
 
@@ -45,6 +46,7 @@ class VidoraHarness {
     }
     run.skipped = output.skipped;
     run.filtered = output.filtered;
+    run.dropped_values = output.dropped_values;
     run.rejections = result_.decoded.rejections;
     return run;
   }

@@ -120,18 +120,65 @@ std::vector<MparticleRow> mparticle_rows() {
       {"commerce_event", R"("promotion_action":{"action":"view"})", "promotion_view", json{}},
       {"commerce_event", R"("product_impressions":[{"product_impression_list":"Search"}])",
        "product_impression", json{{"product_impressions", R"([{"product_impression_list":"Search"}])"}}},
-      {"session_start", "", "session_start", json{}},
-      {"session_end", R"("session_duration_ms":1000)", "session_end", json{}},
-      {"application_state_transition", R"("application_transition_type":"application_background")",
-       "application_state_transition", json{{"application_transition_type", "application_background"}}},
-      {"push_message", R"("push_message_token":"t")", "push_message", json{}},
-      {"push_registration", R"("register":true)", "push_registration", json{}},
-      {"user_attribute_change", R"("user_attribute_name":"plan","new":"pro")",
-       "user_attribute_change", json{}},
-      {"user_identity_change", "", "user_identity_change", json{}},
-      {"crash_report", R"("class_name":"IllegalStateException")", "crash_report", json{}},
+      {"session_start", R"("session_start_unixtime_ms":1709283000000)", "session_start",
+       json{{"session_start_unixtime_ms", 1709283000000}}},
+      {"session_end", R"("session_start_unixtime_ms":1709283000000,"session_duration_ms":1000)",
+       "session_end", json{{"session_duration_ms", 1000}, {"session_start_unixtime_ms", 1709283000000}}},
+      {"application_state_transition",
+       R"("application_transition_type":"application_initialized","is_first_run":true,)"
+       R"("is_upgrade":false,"successfully_closed":true,"launch_referral":"https://ref.example/x",)"
+       R"("push_notification_payload":"{\"aps\":{\"alert\":\"hi\"}}")",
+       "application_state_transition",
+       json{{"application_transition_type", "application_initialized"}, {"is_first_run", true},
+            {"is_upgrade", false}, {"successfully_closed", true},
+            {"launch_referral", "https://ref.example/x"}, {"payload", R"({"aps":{"alert":"hi"}})"}}},
+      {"push_message",
+       R"("push_message_type":"action","push_message_behavior":"direct_open",)"
+       R"("action_identifier":"reply","action_name":"Reply","network":"apple",)"
+       R"("push_notification_payload":"{\"k\":1}","push_message_token":"t")",
+       "push_message",
+       json{{"push_message_type", "action"}, {"push_message_behavior", "direct_open"},
+            {"action_identifier", "reply"}, {"action_name", "Reply"}, {"network", "apple"},
+            {"payload", R"({"k":1})"}}},
+      {"push_reaction", R"("push_message_type":"action","action_name":"Open")", "push_reaction",
+       json{{"push_message_type", "action"}, {"action_name", "Open"}}},
+      {"push_registration", R"("register":true,"registration_token":"tok")", "push_registration",
+       json{{"register", true}}},
+      {"user_attribute_change",
+       R"("user_attribute_name":"plan","new":"pro","old":"free","deleted":false,"is_new_attribute":false)",
+       "user_attribute_change",
+       json{{"user_attribute_name", "plan"}, {"new", "pro"}, {"old", "free"}, {"deleted", false},
+            {"is_new_attribute", false}}},
+      {"user_attribute_change",
+       R"("user_attribute_name":"tags","new":["a","b"],"is_new_attribute":true)",
+       "user_attribute_change",
+       json{{"user_attribute_name", "tags"}, {"new", R"(["a","b"])"}, {"is_new_attribute", true}}},
+      {"user_identity_change",
+       R"("new":{"identity_type":"email","identity":"ada@example.com","created_this_batch":true})",
+       "user_identity_change", json{{"identity_type", "email"}, {"identity_change", "added"}}},
+      {"user_identity_change", R"("old":{"identity_type":"customer_id","identity":"c-1"})",
+       "user_identity_change", json{{"identity_type", "customer_id"}, {"identity_change", "removed"}}},
+      {"crash_report",
+       R"("class_name":"IllegalStateException","severity":"fatal","message":"boom",)"
+       R"("stack_trace":"at x","exception_handled":false,"session_number":3,)"
+       R"("breadcrumbs":["opened","tapped"],"pl_crash_report_file_base64":"AAAA")",
+       "crash_report",
+       json{{"class_name", "IllegalStateException"}, {"severity", "fatal"}, {"message", "boom"},
+            {"stack_trace", "at x"}, {"exception_handled", false}, {"session_number", 3},
+            {"breadcrumbs", R"(["opened","tapped"])"}}},
+      {"breadcrumb", R"("label":"checkout opened","session_number":3)", "breadcrumb",
+       json{{"label", "checkout opened"}, {"session_number", 3}}},
+      {"network_performance",
+       R"("http_verb":"GET","url":"https://api.example/v1","time_elapsed":120,"bytes_in":512,)"
+       R"("bytes_out":64,"response_code":200)",
+       "network_performance",
+       json{{"http_verb", "GET"}, {"url", "https://api.example/v1"}, {"time_elapsed", 120},
+            {"bytes_in", 512}, {"bytes_out", 64}, {"response_code", 200}}},
+      {"profile", R"("profile_event_type":"login","previous_mpid":1,"current_mpid":2)", "profile",
+       json{{"profile_event_type", "login"}, {"previous_mpid", 1}, {"current_mpid", 2}}},
+      {"first_run", "", "first_run", json{}},
       {"uninstall", "", "uninstall", json{}},
-      {"opt_out", R"("is_opted_out":true)", "opt_out", json{}},  // a consent change
+      {"opt_out", R"("is_opted_out":true)", "opt_out", json{{"is_opted_out", true}}},  // a consent change
   };
 }
 
@@ -140,8 +187,12 @@ TEST(VidoraMappingTest, MparticleTable) {
   for (const MparticleRow& row : mparticle_rows()) {
     SCOPED_TRACE(std::string(row.event_type) + " " + row.data);
     const std::string input =
-        std::string(R"({"mpid":-8016765241467138000,"environment":"production","events":[{"event_type":")") +
-        row.event_type + R"(","data":{"timestamp_unixtime_ms":1709283600123,"source_message_id":"smid-1")" +
+        std::string(R"({"mpid":-8016765241467138000,"environment":"production",)") +
+        R"("application_info":{"application_name":"Reader","application_version":"4.2.0",)" +
+        R"("application_build_number":"420","package":"com.example.reader","install_referrer":"x"},)" +
+        R"("events":[{"event_type":")" + row.event_type +
+        R"(","data":{"timestamp_unixtime_ms":1709283600123,"source_message_id":"smid-1",)" +
+        R"("session_id":123456789,"session_uuid":"5f1c2e8a-0000-4000-8000-000000000001")" +
         (std::string(row.data).empty() ? "" : ",") + row.data + "}}]}";
     const json event = harness.one(input);
     EXPECT_EQ(event["type"], row.vidora_type);
@@ -150,6 +201,20 @@ TEST(VidoraMappingTest, MparticleTable) {
     EXPECT_EQ(event["source"], "mparticle");
     EXPECT_EQ(event["timestamp"], 1709283600);
     EXPECT_EQ(event["environment"], "production");
+    // On every event type: its session, its message id, the app.
+    EXPECT_EQ(event["session_id"], 123456789);
+    EXPECT_EQ(event["session_uuid"], "5f1c2e8a-0000-4000-8000-000000000001");
+    EXPECT_EQ(event["source_message_id"], "smid-1");
+    EXPECT_EQ(event["application_info_application_name"], "Reader");
+    EXPECT_EQ(event["application_info_application_version"], "4.2.0");
+    EXPECT_EQ(event["application_info_application_build_number"], "420");
+    EXPECT_EQ(event["application_info_package"], "com.example.reader");
+    EXPECT_FALSE(event.contains("application_info_install_referrer")) << event.dump();
+    // Identifiers stay out with personal-data filtering on (the default).
+    for (const char* personal : {"push_message_token", "registration_token", "new_identity",
+                                 "old_identity", "pl_crash_report_file_base64"}) {
+      EXPECT_FALSE(event.contains(personal)) << personal << " in " << event.dump();
+    }
     for (const auto& [key, value] : row.expected_fields.items()) {
       EXPECT_EQ(event.value(key, json()), value) << key << " in " << event.dump();
     }
