@@ -662,6 +662,27 @@ int check_helm(const std::map<std::string, std::string>& args) {
   return g_failures;
 }
 
+// A compose port, short ("[ip:]published:target[/proto]") or long syntax
+// ({host_ip, published, target}); docker-compose config keeps either.
+struct PublishedPort {
+  std::string host_ip;
+  int target = -1;
+};
+PublishedPort published_port(const YAML::Node& p) {
+  PublishedPort out;
+  if (p.IsScalar()) {
+    std::string spec = p.as<std::string>();
+    spec = spec.substr(0, spec.find('/'));
+    const auto parts = std::count(spec.begin(), spec.end(), ':');
+    if (parts == 2) out.host_ip = spec.substr(0, spec.find(':'));
+    out.target = port_of(spec.find(':') == std::string::npos ? ":" + spec : spec);
+  } else {
+    out.host_ip = str(p["host_ip"]);
+    out.target = p["target"].as<int>(-1);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------
 int check_compose(const std::map<std::string, std::string>& args) {
   const Defaults defaults = load_defaults(arg(args, "--docs"));
@@ -747,7 +768,7 @@ int check_compose(const std::map<std::string, std::string>& args) {
         "relay healthcheck GETs /healthz on the admin port (" + health_url + ")");
   bool published = false;
   for (const auto& p : services["cdp-relay"]["ports"])
-    if (p["target"].as<int>(-1) == admin_port) published = true;
+    if (published_port(p).target == admin_port) published = true;
   check(published, "the relay publishes its admin port");
 
   // Kafka wiring: brokers and topics.
@@ -834,6 +855,30 @@ int check_compose(const std::map<std::string, std::string>& args) {
     }
     check(loads_rules, "prometheus loads deploy/prometheus/alerts.yml (rule_files, via its mount)");
   }
+
+  // Exposure: every published port on loopback only (the emulator, the admin
+  // port and Kafka's plaintext listener have no authentication).
+  for (const auto& svc_kv : services) {
+    const std::string name = svc_kv.first.as<std::string>();
+    for (const auto& p : svc_kv.second["ports"]) {
+      const PublishedPort port = published_port(p);
+      check(port.host_ip == "127.0.0.1", name + " publishes port " + std::to_string(port.target) +
+                                             " on 127.0.0.1 only");
+    }
+  }
+  // Kafka keeps its data in a named volume, at its log.dirs.
+  {
+    const std::string log_dirs = env_of("kafka", "KAFKA_LOG_DIRS");
+    const std::string source = mount_source("kafka", log_dirs);
+    check(!log_dirs.empty() && !source.empty() && compose["volumes"][source].IsDefined(),
+          "kafka's log dirs (" + log_dirs + ") are the named volume '" + source + "'");
+  }
+  // Grafana: no anonymous access, no default admin password.
+  check(env_of("grafana", "GF_AUTH_ANONYMOUS_ENABLED") != "true",
+        "grafana: anonymous access off");
+  check(!env_of("grafana", "GF_SECURITY_ADMIN_PASSWORD").empty() &&
+            env_of("grafana", "GF_SECURITY_ADMIN_PASSWORD") != "admin",
+        "grafana: the admin password is the caller's, not 'admin'");
 
   // Grafana: datasource and dashboard provisioned.
   const std::string ds_source =
