@@ -226,6 +226,35 @@ std::string arg(const std::map<std::string, std::string>& args, const std::strin
   return it->second;
 }
 
+// The dashboard: $namespace and $release variables, every cdp_relay_ query
+// filtered by the release, and the panels operators look for first.
+void check_dashboard_content(const nlohmann::json& dashboard) {
+  std::set<std::string> variables;
+  for (const auto& v : dashboard["templating"]["list"]) variables.insert(v.value("name", ""));
+  check(variables.count("namespace") && variables.count("release"),
+        "dashboard has $namespace and $release variables (two releases do not mix)");
+  std::string all_exprs;
+  bool every_query_filtered = true;
+  for (const auto& panel : dashboard["panels"])
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      const std::string expr = target.value("expr", "");
+      all_exprs += expr + "\n";
+      if (expr.find("cdp_relay_") != std::string::npos &&
+          expr.find("app_kubernetes_io_instance=~\"$release\"") == std::string::npos) {
+        every_query_filtered = false;
+        std::cout << "        unfiltered: " << expr << "\n";
+      }
+    }
+  check(every_query_filtered, "every cdp_relay_ query of the dashboard filters on $release");
+  for (const char* series :
+       {"cdp_relay_offset_commit_failures_total", "cdp_relay_consumer_errors_total",
+        "cdp_relay_pending_events", "cdp_relay_build_info", "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes", "kube_pod_container_status_restarts_total"})
+    check(all_exprs.find(series) != std::string::npos, std::string("a dashboard panel shows ") + series);
+  check(all_exprs.find("\"class\", \"${1}xx\", \"code\"") != std::string::npos,
+        "a dashboard panel shows HTTP responses by status class");
+}
+
 // ---------------------------------------------------------------------------
 int check_helm(const std::map<std::string, std::string>& args) {
   const Defaults defaults = load_defaults(arg(args, "--docs"));
@@ -651,6 +680,7 @@ int check_helm(const std::map<std::string, std::string>& args) {
             "dashboard uid '" + uid + "' is the release's own (<= 40 chars, not the source's)");
       if (!arg(args, "--dashboard-uid-out", false).empty())
         write_file(arg(args, "--dashboard-uid-out"), uid + "\n");
+      check_dashboard_content(source);
       for (auto* d : {&rendered, &source}) {
         d->erase("uid");
         d->erase("title");
