@@ -8,7 +8,8 @@
 #                    PrometheusRule, dashboard ConfigMap, distinctive API keys;
 #                    and a config change must change checksum/config
 #   hpa              all features with the HPA instead of KEDA
-#   existing_secret  secret.existingSecret: no Secret rendered, env from it
+#   existing_secret  secret.existingSecret: no Secret rendered, env from it;
+#                    image.digest pins the image
 #   kafka_trigger    KEDA with the Kafka scaler
 #   production       helm/cdp-relay/examples/production.yaml: Strimzi topics and
 #                    user (ACLs), NetworkPolicy, KEDA Kafka trigger from 0 with
@@ -132,9 +133,11 @@ case "$case_name" in
     assert_manifests "$work/m.yaml" hpa on
     ;;
   existing_secret)
-    lint --set secret.existingSecret=vidora-keys
-    render "$work/m.yaml" --set secret.existingSecret=vidora-keys
-    assert_manifests "$work/m.yaml" none off --existing-secret vidora-keys
+    digest="sha256:$(printf '%064d' 7)"
+    lint --set secret.existingSecret=vidora-keys --set image.digest="$digest"
+    render "$work/m.yaml" --set secret.existingSecret=vidora-keys --set image.digest="$digest"
+    assert_manifests "$work/m.yaml" none off --existing-secret vidora-keys \
+      --expect-image "ghcr.io/cdp-relay/cdp-relay@$digest"
     ;;
   kafka_trigger)
     lint "${key[@]}" --set keda.enabled=true --set keda.trigger=kafka
@@ -204,6 +207,7 @@ case "$case_name" in
     must_fail "keda.trigger" --set keda.enabled=true --set keda.trigger=cpu
     must_fail "replicaCount" --set replicaCount=-1
     must_fail "Additional property" --set unknownTopLevelKey=1
+    must_fail "image.digest" "${key[@]}" --set image.digest=latest
     ;;
   *)
     echo "unknown case $case_name" >&2

@@ -6,7 +6,7 @@
 //                        [--scrape metrics.prom] [--alerts alerts.yml] [--dashboard d.json]
 //                        [--existing-secret NAME] --config-out F --checksum-out F
 //                        [--keda-query-out F] [--dashboard-uid-out F]
-//                        [--expect-kinds Kind=N,...]
+//                        [--expect-kinds Kind=N,...] [--expect-image IMAGE]
 //   deploy_check compose --config F (output of `docker-compose config`)
 //                        --docs docs/config.md --alerts alerts.yml --dashboard d.json
 //                        --relay-config-out F --relay-env-out F --prom-root DIR
@@ -337,6 +337,16 @@ int check_helm(const std::map<std::string, std::string>& args) {
   check(str(readiness["path"]) == "/readyz" &&
             resolve_port(readiness["port"]) == defaults.admin_port,
         "readinessProbe: GET /readyz on port " + std::to_string(defaults.admin_port));
+  if (!arg(args, "--expect-image", false).empty())
+    check(str(c["image"]) == arg(args, "--expect-image"),
+          "container image " + str(c["image"]) + " = " + arg(args, "--expect-image"));
+  // A soft spread across nodes by default: one node's drain takes few pods.
+  bool spread = false;
+  for (const auto& t : pod_spec["topologySpreadConstraints"])
+    if (str(t["topologyKey"]) == "kubernetes.io/hostname" &&
+        labels_match(t["labelSelector"]["matchLabels"], pod_labels))
+      spread = true;
+  check(spread, "pods spread across nodes (topologySpreadConstraints by kubernetes.io/hostname)");
   check(c["resources"]["requests"]["cpu"] && c["resources"]["requests"]["memory"] &&
             c["resources"]["limits"]["memory"],
         "resources: cpu/memory requests and a memory limit");
