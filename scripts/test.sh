@@ -22,6 +22,12 @@ wants() { [[ "$stages" == *" $1 "* ]]; }
 
 bash scripts/install-deps.sh test
 bash scripts/install-helm.sh >/dev/null   # helm 3.17 into .tools/helm (tests/deploy)
+# The schema packages of tests/deploy/validate_manifests.js, pinned by its
+# package-lock.json; `npm ci` again only when the lock file changed.
+if ! cmp -s tests/deploy/package-lock.json tests/deploy/node_modules/.installed-lock; then
+  (cd tests/deploy && npm ci --no-audit --no-fund --loglevel=error \
+     && cp package-lock.json node_modules/.installed-lock)
+fi
 stage build
 bash scripts/build.sh -DCDP_RELAY_BUILD_TESTS=ON -DCDP_RELAY_BUILD_BENCH=ON
 # Unit tests in parallel; integration tests and chaos scenarios (real

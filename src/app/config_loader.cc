@@ -479,6 +479,17 @@ LoadedConfig load_config_text(std::string_view yaml, const EnvLookup& env) {
   for (const auto& error : semantic_errors.all()) {
     loaded.errors.add(error.path, error.message);
   }
+  // A key of only whitespace (an env var set to " ", a Secret file's lone
+  // newline) passes "is required" yet is answered 401 forever: refuse it here,
+  // where ${ENV} expansion is known. Empty keys are reported by validate().
+  auto refuse_blank_key = [&](bool enabled, const std::string& key, const char* path) {
+    if (enabled && !key.empty() && key.find_first_not_of(" \t\r\n") == std::string::npos)
+      loaded.errors.add(path, "is blank after ${ENV} expansion");
+  };
+  refuse_blank_key(loaded.config.vidora.enabled, loaded.config.vidora.api_key,
+                   "destinations.vidora.api_key");
+  refuse_blank_key(loaded.config.spideo.enabled, loaded.config.spideo.api_key,
+                   "destinations.spideo.api_key");
   return loaded;
 }
 

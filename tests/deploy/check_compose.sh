@@ -24,8 +24,17 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "== docker-compose config"
-# The defaults of the file, not whatever the caller's shell exports.
-env -u VIDORA_API_KEY -u SPIDEO_API_KEY -u GRAFANA_ADMIN_PASSWORD -u COMPOSE_FILE \
+# The defaults of the file, not whatever the caller's shell exports; the one
+# variable without a default (Grafana's admin password) must be required.
+if env -u VIDORA_API_KEY -u SPIDEO_API_KEY -u GRAFANA_ADMIN_PASSWORD -u COMPOSE_FILE \
+     docker-compose --project-directory "$src" -f "$src/docker-compose.yml" config \
+     > /dev/null 2> "$work/config.err"; then
+  echo "FAIL: docker-compose config accepted an unset GRAFANA_ADMIN_PASSWORD" >&2
+  exit 1
+fi
+grep -q GRAFANA_ADMIN_PASSWORD "$work/config.err" || { cat "$work/config.err" >&2; exit 1; }
+echo "ok: refused without GRAFANA_ADMIN_PASSWORD"
+env -u VIDORA_API_KEY -u SPIDEO_API_KEY -u COMPOSE_FILE GRAFANA_ADMIN_PASSWORD=compose-check \
   docker-compose --project-directory "$src" -f "$src/docker-compose.yml" config > "$work/compose.yaml"
 echo "ok: valid ($(grep -c '' "$work/compose.yaml") normalized lines)"
 

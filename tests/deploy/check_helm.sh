@@ -2,18 +2,29 @@
 # ctest deploy_helm_<case>: helm lint --strict and helm template of
 # helm/cdp-relay, then deploy_check's assertions on the rendered manifests
 # (parsed as YAML), and the rendered relay.yaml through `cdp-relay check-config`.
-#   default          default values
+#   default          default values (and the one value they must add: an API key)
 #   all_features     tests/deploy/all-features.yaml: KEDA (Prometheus trigger,
 #                    checked against a real /metrics scrape), ServiceMonitor,
 #                    PrometheusRule, dashboard ConfigMap, distinctive API keys;
 #                    and a config change must change checksum/config
 #   hpa              all features with the HPA instead of KEDA
-#   existing_secret  secret.existingSecret: no Secret rendered, env from it
+#   existing_secret  secret.existingSecret: no Secret rendered, env from it;
+#                    image.digest pins the image
 #   kafka_trigger    KEDA with the Kafka scaler
+#   production       helm/cdp-relay/examples/production.yaml: Strimzi topics and
+#                    user (ACLs), NetworkPolicy, KEDA Kafka trigger from 0 with
+#                    a TriggerAuthentication, TLS mounts, kafka.security
+#   keda_query       the default KEDA Prometheus query through `promtool test
+#                    rules`: this release's series only, NaN dropped, held at
+#                    the threshold while a circuit is open, 0 without series
+#   dashboard_uid    two releases get two dashboard uids
 #   rejects          values the chart must refuse (schema or template fail)
 # Env (set by tests/deploy/CMakeLists.txt): CDP_RELAY_BINARY, DEPLOY_CHECK,
 # CDP_RELAY_SOURCE_DIR. helm: $HELM, else .tools/helm/helm, else PATH. A
 # missing helm fails (run scripts/install-helm.sh); nothing skips.
+# Every rendered manifest is also validated against the Kubernetes, KEDA and
+# prometheus-operator schemas (validate_manifests.js; its npm packages come
+# from `npm ci` in tests/deploy, which scripts/test.sh runs).
 set -euo pipefail
 case_name="$1"
 src="${CDP_RELAY_SOURCE_DIR:?}"
@@ -27,6 +38,8 @@ fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 all="$src/tests/deploy/all-features.yaml"
+production="$chart/examples/production.yaml"
+key=(--set secret.vidoraApiKey=test-vidora-key)
 
 # helm's chart loader reports the two symlinks into deploy/ on stderr; keep
 # its other output.
@@ -40,7 +53,16 @@ lint() {
 render() {  # render <out> [helm args...]
   local out="$1"; shift
   echo "== helm template $*"
-  run_helm template cdp "$chart" --namespace data "$@" > "$out"
+  run_helm template "${release:-cdp}" "$chart" --namespace data "$@" > "$out"
+}
+
+validate_schemas() {  # validate_schemas <manifest>
+  echo "== schema validation (kubernetes-models, @kubernetes-models/keda, /prometheus-operator)"
+  if [[ ! -d "$src/tests/deploy/node_modules/kubernetes-models" ]]; then
+    echo "FAIL: tests/deploy/node_modules missing: run (cd tests/deploy && npm ci) (scripts/test.sh does)" >&2
+    exit 1
+  fi
+  node "$src/tests/deploy/validate_manifests.js" "$1"
 }
 
 check_config() {  # check_config <relay.yaml>
@@ -59,11 +81,14 @@ assert_manifests() {  # assert_manifests <manifest> <autoscaler> <optional on|of
     --expect-autoscaler "$autoscaler" --optional "$optional" \
     --config-out "$work/relay.yaml" --checksum-out "$work/checksum" "$@"
   check_config "$work/relay.yaml"
+  validate_schemas "$manifest"
 }
 
 must_fail() {  # must_fail <expected message> [helm template args...]
   local expect="$1"; shift
-  if run_helm template cdp "$chart" "$@" > "$work/out" 2> "$work/err"; then
+  # helm itself, not run_helm: its stderr filter runs asynchronously and may
+  # not have written the message yet when it is read below.
+  if "$helm" template cdp "$chart" "$@" > "$work/out" 2> "$work/err"; then
     echo "FAIL: helm template $* was accepted" >&2
     exit 1
   fi
@@ -77,8 +102,8 @@ must_fail() {  # must_fail <expected message> [helm template args...]
 
 case "$case_name" in
   default)
-    lint
-    render "$work/m.yaml"
+    lint "${key[@]}"
+    render "$work/m.yaml" "${key[@]}"
     assert_manifests "$work/m.yaml" none off
     ;;
   all_features)
@@ -108,16 +133,73 @@ case "$case_name" in
     assert_manifests "$work/m.yaml" hpa on
     ;;
   existing_secret)
-    lint --set secret.existingSecret=vidora-keys
-    render "$work/m.yaml" --set secret.existingSecret=vidora-keys
-    assert_manifests "$work/m.yaml" none off --existing-secret vidora-keys
+    digest="sha256:$(printf '%064d' 7)"
+    lint --set secret.existingSecret=vidora-keys --set image.digest="$digest"
+    render "$work/m.yaml" --set secret.existingSecret=vidora-keys --set image.digest="$digest"
+    assert_manifests "$work/m.yaml" none off --existing-secret vidora-keys \
+      --expect-image "ghcr.io/cdp-relay/cdp-relay@$digest"
     ;;
   kafka_trigger)
-    lint --set keda.enabled=true --set keda.trigger=kafka
-    render "$work/m.yaml" --set keda.enabled=true --set keda.trigger=kafka
+    lint "${key[@]}" --set keda.enabled=true --set keda.trigger=kafka
+    render "$work/m.yaml" "${key[@]}" --set keda.enabled=true --set keda.trigger=kafka \
+      --set config.kafka.consumer.auto\\.offset\\.reset=latest
     assert_manifests "$work/m.yaml" keda off
     ;;
+  production)
+    release=cdp-relay   # the KafkaUser (fullname) is the sasl.username of the example
+    lint -f "$production"
+    render "$work/m.yaml" -f "$production"
+    assert_manifests "$work/m.yaml" keda on --existing-secret cdp-relay-keys \
+      --expect-kinds "KafkaTopic=2,KafkaUser=1,NetworkPolicy=1,TriggerAuthentication=1"
+    ;;
+  keda_query)
+    render "$work/m.yaml" "${key[@]}" --set keda.enabled=true --set-string keda.prometheus.threshold=60
+    "$DEPLOY_CHECK" helm --manifest "$work/m.yaml" --docs "$src/docs/config.md" \
+      --metric-names "$src/src/obs/metric_names.h" --expect-autoscaler keda --optional off \
+      --config-out "$work/relay.yaml" --checksum-out "$work/checksum" \
+      --keda-query-out "$work/query" > /dev/null
+    echo "== promtool test rules: the rendered query of release cdp in namespace data"
+    echo "   $(cat "$work/query")"
+    query="$(cat "$work/query")" template="$(cat "$src/tests/deploy/keda_query_test.yml")"
+    printf "%s\n" "${template//@QUERY@/"$query"}" > "$work/keda_query_test.yml"
+    : > "$work/empty_rules.yml"
+    (cd "$work" && promtool test rules keda_query_test.yml)
+    ;;
+  dashboard_uid)
+    for release in relay relay-eu; do
+      run_helm template "$release" "$chart" --namespace data -f "$all" > "$work/$release.yaml"
+      "$DEPLOY_CHECK" helm --manifest "$work/$release.yaml" --docs "$src/docs/config.md" \
+        --metric-names "$src/src/obs/metric_names.h" \
+        --alerts "$src/deploy/prometheus/alerts.yml" --dashboard "$src/deploy/grafana/cdp-relay.json" \
+        --expect-autoscaler keda --optional on --config-out "$work/relay.yaml" \
+        --checksum-out "$work/checksum" --dashboard-uid-out "$work/$release.uid" > /dev/null
+    done
+    if [[ "$(cat "$work/relay.uid")" == "$(cat "$work/relay-eu.uid")" ]]; then
+      echo "FAIL: releases relay and relay-eu share the dashboard uid $(cat "$work/relay.uid")" >&2
+      exit 1
+    fi
+    echo "ok: dashboard uids $(cat "$work/relay.uid") (relay), $(cat "$work/relay-eu.uid") (relay-eu)"
+    ;;
   rejects)
+    # A default install must be able to deliver: no key, no render.
+    must_fail "secret.vidoraApiKey or secret.existingSecret must be set"
+    must_fail "secret.spideoApiKey or secret.existingSecret must be set" "${key[@]}" \
+      --set config.destinations.spideo.enabled=true
+    # The Prometheus trigger's metric comes from the pods: never from 0 pods.
+    must_fail "keda.minReplicaCount: 0 needs keda.trigger=kafka" "${key[@]}" \
+      --set keda.enabled=true --set keda.minReplicaCount=0
+    must_fail "keda.fallback needs keda.trigger=kafka" "${key[@]}" \
+      --set keda.enabled=true --set keda.fallback.replicas=3
+    # Kafka secrets as plain values would land in the ConfigMap: the schema
+    # refuses them, and so does the template when the schema is skipped.
+    for prop in sasl.password ssl.key.password ssl.key.pem sasl.oauthbearer.client.secret; do
+      esc="${prop//./\\.}"
+      must_fail "$prop" "${key[@]}" --set "config.kafka.consumer.$esc=plain-secret"
+      must_fail "kafka.security.$prop is a secret" --skip-schema-validation "${key[@]}" \
+        --set "kafka.security.$esc=plain-secret"
+      must_fail "config.kafka.producer.$prop is a secret" --skip-schema-validation "${key[@]}" \
+        --set "config.kafka.producer.$esc=plain-secret"
+    done
     must_fail "mutually exclusive" --set keda.enabled=true --set autoscaling.enabled=true
     must_fail "config.destinations.vidora" --set config.destinations.vidora.api_key=plain-text-key
     must_fail "config.admin" --set config.admin.listen=0.0.0.0:8080
@@ -125,6 +207,7 @@ case "$case_name" in
     must_fail "keda.trigger" --set keda.enabled=true --set keda.trigger=cpu
     must_fail "replicaCount" --set replicaCount=-1
     must_fail "Additional property" --set unknownTopLevelKey=1
+    must_fail "image.digest" "${key[@]}" --set image.digest=latest
     ;;
   *)
     echo "unknown case $case_name" >&2

@@ -5,6 +5,8 @@
 //                        --expect-autoscaler none|keda|hpa --optional on|off
 //                        [--scrape metrics.prom] [--alerts alerts.yml] [--dashboard d.json]
 //                        [--existing-secret NAME] --config-out F --checksum-out F
+//                        [--keda-query-out F] [--dashboard-uid-out F]
+//                        [--expect-kinds Kind=N,...] [--expect-image IMAGE]
 //   deploy_check compose --config F (output of `docker-compose config`)
 //                        --docs docs/config.md --alerts alerts.yml --dashboard d.json
 //                        --relay-config-out F --relay-env-out F --prom-root DIR
@@ -19,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <regex>
@@ -55,6 +58,20 @@ void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   if (!out) die("cannot write " + path);
   out << text;
+}
+
+// The node at a path of map keys, or an undefined node when any step is missing
+// (yaml-cpp throws when indexing past a missing key of a const node). reset()
+// rebinds the handle; operator= would overwrite the node it refers to.
+YAML::Node at(const YAML::Node& root, std::initializer_list<const char*> keys) {
+  YAML::Node n;
+  n.reset(root);
+  for (const char* key : keys) {
+    if (!n || !n.IsMap() || !n[key]) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node child = n[key];
+    n.reset(child);
+  }
+  return n;
 }
 
 std::string str(const YAML::Node& n, const std::string& fallback = "") {
@@ -209,6 +226,35 @@ std::string arg(const std::map<std::string, std::string>& args, const std::strin
   return it->second;
 }
 
+// The dashboard: $namespace and $release variables, every cdp_relay_ query
+// filtered by the release, and the panels operators look for first.
+void check_dashboard_content(const nlohmann::json& dashboard) {
+  std::set<std::string> variables;
+  for (const auto& v : dashboard["templating"]["list"]) variables.insert(v.value("name", ""));
+  check(variables.count("namespace") && variables.count("release"),
+        "dashboard has $namespace and $release variables (two releases do not mix)");
+  std::string all_exprs;
+  bool every_query_filtered = true;
+  for (const auto& panel : dashboard["panels"])
+    for (const auto& target : panel.value("targets", nlohmann::json::array())) {
+      const std::string expr = target.value("expr", "");
+      all_exprs += expr + "\n";
+      if (expr.find("cdp_relay_") != std::string::npos &&
+          expr.find("app_kubernetes_io_instance=~\"$release\"") == std::string::npos) {
+        every_query_filtered = false;
+        std::cout << "        unfiltered: " << expr << "\n";
+      }
+    }
+  check(every_query_filtered, "every cdp_relay_ query of the dashboard filters on $release");
+  for (const char* series :
+       {"cdp_relay_offset_commit_failures_total", "cdp_relay_consumer_errors_total",
+        "cdp_relay_pending_events", "cdp_relay_build_info", "container_cpu_usage_seconds_total",
+        "container_memory_working_set_bytes", "kube_pod_container_status_restarts_total"})
+    check(all_exprs.find(series) != std::string::npos, std::string("a dashboard panel shows ") + series);
+  check(all_exprs.find("\"class\", \"${1}xx\", \"code\"") != std::string::npos,
+        "a dashboard panel shows HTTP responses by status class");
+}
+
 // ---------------------------------------------------------------------------
 int check_helm(const std::map<std::string, std::string>& args) {
   const Defaults defaults = load_defaults(arg(args, "--docs"));
@@ -291,6 +337,16 @@ int check_helm(const std::map<std::string, std::string>& args) {
   check(str(readiness["path"]) == "/readyz" &&
             resolve_port(readiness["port"]) == defaults.admin_port,
         "readinessProbe: GET /readyz on port " + std::to_string(defaults.admin_port));
+  if (!arg(args, "--expect-image", false).empty())
+    check(str(c["image"]) == arg(args, "--expect-image"),
+          "container image " + str(c["image"]) + " = " + arg(args, "--expect-image"));
+  // A soft spread across nodes by default: one node's drain takes few pods.
+  bool spread = false;
+  for (const auto& t : pod_spec["topologySpreadConstraints"])
+    if (str(t["topologyKey"]) == "kubernetes.io/hostname" &&
+        labels_match(t["labelSelector"]["matchLabels"], pod_labels))
+      spread = true;
+  check(spread, "pods spread across nodes (topologySpreadConstraints by kubernetes.io/hostname)");
   check(c["resources"]["requests"]["cpu"] && c["resources"]["requests"]["memory"] &&
             c["resources"]["limits"]["memory"],
         "resources: cpu/memory requests and a memory limit");
@@ -406,6 +462,37 @@ int check_helm(const std::map<std::string, std::string>& args) {
             labels_match(by_kind["PodDisruptionBudget"][0]["spec"]["selector"]["matchLabels"],
                          pod_labels),
         "a PodDisruptionBudget selects the relay pods");
+  // /readyz turns 503 on every pod together during a destination outage: a
+  // budget counting only healthy pods would then block every node drain.
+  if (count("PodDisruptionBudget") == 1)
+    check(str(by_kind["PodDisruptionBudget"][0]["spec"]["unhealthyPodEvictionPolicy"]) ==
+              "AlwaysAllow",
+          "PodDisruptionBudget unhealthyPodEvictionPolicy: AlwaysAllow (drains pass while "
+          "every pod is unready)");
+  // The alerts select targets by this label (copied by the ServiceMonitor).
+  check(str(svc["metadata"]["labels"]["app.kubernetes.io/part-of"]) == "cdp-relay" &&
+            str(svc["metadata"]["labels"]["app.kubernetes.io/instance"]) ==
+                str(pod_labels["app.kubernetes.io/instance"]),
+        "Service carries app.kubernetes.io/part-of=cdp-relay and the release's instance label");
+
+  // --- Kafka security: secrets only as ${ENV}, the same block on both sides -
+  static const std::regex env_reference(R"(^\$\{[A-Za-z_][A-Za-z0-9_]*\}$)");
+  for (const char* side : {"consumer", "producer"})
+    for (const char* key : {"sasl.password", "ssl.key.password", "ssl.key.pem",
+                            "ssl.keystore.password", "sasl.oauthbearer.client.secret",
+                            "sasl.oauthbearer.config"}) {
+      const YAML::Node v = at(relay, {"kafka", side, key});
+      if (v) check(std::regex_match(str(v), env_reference),
+                   std::string("relay.yaml kafka.") + side + "." + key + " is a ${ENV} reference");
+    }
+  for (const char* key : {"security.protocol", "sasl.mechanisms", "sasl.username",
+                          "sasl.password", "ssl.ca.location"}) {
+    const std::string consumer = str(at(relay, {"kafka", "consumer", key}));
+    if (!consumer.empty())
+      check(str(at(relay, {"kafka", "producer", key})) == consumer,
+            std::string("kafka.producer.") + key + " = kafka.consumer." + key +
+                " (the dead-letter producer connects like the consumer)");
+  }
 
   // --- autoscaling --------------------------------------------------------
   const bool has_replicas = deploy["spec"]["replicas"].IsDefined();
@@ -436,8 +523,24 @@ int check_helm(const std::map<std::string, std::string>& args) {
             "ScaledObject targets the Deployment " + deploy_name);
       const int min = so["spec"]["minReplicaCount"].as<int>(-1);
       const int max = so["spec"]["maxReplicaCount"].as<int>(-1);
-      check(min >= 1 && max >= min, "1 <= minReplicaCount <= maxReplicaCount");
       const YAML::Node triggers = so["spec"]["triggers"];
+      // Only the Kafka trigger reads its metric from outside the relay pods:
+      // the Prometheus one cannot scale back up from 0 pods.
+      const bool prometheus_trigger =
+          triggers.IsSequence() && triggers.size() >= 1 && str(triggers[0]["type"]) == "prometheus";
+      check(min >= (prometheus_trigger ? 1 : 0) && max >= min,
+            prometheus_trigger ? "1 <= minReplicaCount <= maxReplicaCount (prometheus trigger)"
+                               : "0 <= minReplicaCount <= maxReplicaCount (kafka trigger)");
+      const std::string auth_ref =
+          triggers.IsSequence() && triggers.size() >= 1
+              ? str(at(triggers[0], {"authenticationRef", "name"}))
+              : "";
+      if (!auth_ref.empty() && count("TriggerAuthentication") > 0) {
+        bool found = false;
+        for (const auto& ta : by_kind["TriggerAuthentication"])
+          if (str(ta["metadata"]["name"]) == auth_ref) found = true;
+        check(found, "the trigger's authenticationRef " + auth_ref + " is a rendered TriggerAuthentication");
+      }
       check(triggers.IsSequence() && triggers.size() >= 1, "ScaledObject has a trigger");
       const std::set<std::string> declared = declared_metrics(arg(args, "--metric-names"));
       const std::string scrape_path = arg(args, "--scrape", false);
@@ -456,6 +559,8 @@ int check_helm(const std::map<std::string, std::string>& args) {
           }
           check(used.count("cdp_relay_consumer_lag_seconds") == 1,
                 "the trigger uses the seconds-behind series (cdp_relay_consumer_lag_seconds)");
+          if (!arg(args, "--keda-query-out", false).empty())
+            write_file(arg(args, "--keda-query-out"), query + "\n");
           check(parse_url(str(t["metadata"]["serverAddress"])).port > 0,
                 "prometheus trigger has a serverAddress URL");
           check(std::regex_match(str(t["metadata"]["threshold"]), std::regex(R"(\d+(\.\d+)?)")),
@@ -465,6 +570,11 @@ int check_helm(const std::map<std::string, std::string>& args) {
                 "kafka trigger consumerGroup = relay kafka.group_id");
           check(str(t["metadata"]["bootstrapServers"]) == str(relay["kafka"]["brokers"]),
                 "kafka trigger bootstrapServers = relay kafka.brokers");
+          std::string reset = str(at(relay, {"kafka", "consumer", "auto.offset.reset"}), "earliest");
+          if (reset == "largest" || reset == "end") reset = "latest";
+          if (reset == "smallest" || reset == "beginning") reset = "earliest";
+          check(str(t["metadata"]["offsetResetPolicy"]) == reset,
+                "kafka trigger offsetResetPolicy = the consumer's auto.offset.reset (" + reset + ")");
           check(str(t["metadata"]["allowIdleConsumers"]) == "false",
                 "kafka trigger: no replicas beyond the partition count (allowIdleConsumers false)");
         } else {
@@ -472,6 +582,75 @@ int check_helm(const std::map<std::string, std::string>& args) {
         }
       }
     }
+  }
+
+  // --- kinds the case expects (e.g. the production values' Strimzi objects) -
+  {
+    std::istringstream kinds(arg(args, "--expect-kinds", false));
+    std::string item;
+    while (std::getline(kinds, item, ',')) {
+      const auto eq = item.find('=');
+      if (eq == std::string::npos) die("--expect-kinds: Kind=N, got " + item);
+      const std::string kind = item.substr(0, eq);
+      check(count(kind) == std::stoul(item.substr(eq + 1)),
+            "exactly " + item.substr(eq + 1) + " " + kind + " (got " + std::to_string(count(kind)) + ")");
+    }
+  }
+
+  // --- NetworkPolicy: the relay pods, the admin port open to scraping ------
+  for (const auto& np : by_kind["NetworkPolicy"]) {
+    check(labels_match(np["spec"]["podSelector"]["matchLabels"], pod_labels),
+          "NetworkPolicy selects the relay pods");
+    bool admin_open = false, egress_any = false;
+    for (const auto& rule : np["spec"]["ingress"])
+      for (const auto& p : rule["ports"])
+        if (p["port"].as<int>(-1) == admin_container_port) admin_open = true;
+    for (const auto& rule : np["spec"]["egress"])
+      if (rule["ports"].IsSequence() && rule["ports"].size() > 0) egress_any = true;
+    check(admin_open, "NetworkPolicy lets the admin port in (scraping)");
+    check(egress_any, "NetworkPolicy lets egress out (brokers, destinations)");
+  }
+
+  // --- Strimzi: no npm package carries its CRD schemas, so the structure is
+  // checked here: cluster label, topic names, and exactly the relay's ACLs. -
+  auto strimzi_common = [&](const YAML::Node& doc) {
+    const std::string kind = str(doc["kind"]);
+    check(str(doc["apiVersion"]) == "kafka.strimzi.io/v1beta2", kind + " apiVersion kafka.strimzi.io/v1beta2");
+    check(!str(doc["metadata"]["labels"]["strimzi.io/cluster"]).empty(),
+          kind + " " + str(doc["metadata"]["name"]) + " carries the strimzi.io/cluster label");
+    check(std::regex_match(str(doc["metadata"]["name"]), std::regex("[a-z0-9]([-a-z0-9.]*[a-z0-9])?")) &&
+              str(doc["metadata"]["name"]).size() <= 63,
+          kind + " name is a DNS-1123 name");
+  };
+  std::set<std::string> write_topics = {str(relay["dead_letter"]["topic"])};
+  if (at(relay, {"normalized", "topic"})) write_topics.insert(str(at(relay, {"normalized", "topic"})));
+  for (const auto& topic : by_kind["KafkaTopic"]) {
+    strimzi_common(topic);
+    check(write_topics.count(str(topic["spec"]["topicName"])) == 1,
+          "KafkaTopic " + str(topic["spec"]["topicName"]) + " is the dead-letter or normalized topic");
+    check(topic["spec"]["partitions"].as<int>(0) >= 1 && topic["spec"]["replicas"].as<int>(0) >= 1,
+          "KafkaTopic has partitions and replicas");
+  }
+  for (const auto& user : by_kind["KafkaUser"]) {
+    strimzi_common(user);
+    const std::string auth = str(user["spec"]["authentication"]["type"]);
+    check(auth == "scram-sha-512" || auth == "tls", "KafkaUser authentication scram-sha-512 or tls");
+    check(str(user["spec"]["authorization"]["type"]) == "simple", "KafkaUser authorization simple");
+    // (resource type, name) -> operations
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> acls;
+    for (const auto& acl : user["spec"]["authorization"]["acls"])
+      for (const auto& op : acl["operations"])
+        acls[{str(acl["resource"]["type"]), str(acl["resource"]["name"])}].insert(str(op));
+    std::map<std::pair<std::string, std::string>, std::set<std::string>> want;
+    for (const auto& src : relay["sources"]) want[{"topic", str(src["topic"])}] = {"Read", "Describe"};
+    want[{"group", str(at(relay, {"kafka", "group_id"}), "cdp-relay")}] = {"Read", "Describe"};
+    for (const auto& t : write_topics) want[{"topic", t}] = {"Write", "Describe"};
+    want[{"cluster", ""}] = {"IdempotentWrite"};
+    check(acls == want, "KafkaUser ACLs are exactly: Read+Describe on the sources and the group, "
+                        "Write+Describe on the dead-letter/normalized topics, IdempotentWrite on the cluster");
+    check(str(user["metadata"]["name"]) ==
+              str(at(relay, {"kafka", "consumer", "sasl.username"}), str(user["metadata"]["name"])),
+          "KafkaUser name = the relay's sasl.username (SCRAM user)");
   }
 
   // --- optional monitoring objects ----------------------------------------
@@ -487,6 +666,11 @@ int check_helm(const std::map<std::string, std::string>& args) {
       const YAML::Node ep = sm["spec"]["endpoints"][0];
       check(str(ep["port"]) == svc_port_name && str(ep["path"]) == "/metrics",
             "ServiceMonitor scrapes /metrics on the Service port '" + svc_port_name + "'");
+      std::set<std::string> target_labels;
+      for (const auto& l : sm["spec"]["targetLabels"]) target_labels.insert(str(l));
+      check(target_labels.count("app.kubernetes.io/part-of") && target_labels.count("app.kubernetes.io/instance"),
+            "ServiceMonitor copies app.kubernetes.io/part-of and /instance onto the series "
+            "(the alerts, the dashboard and the KEDA query select by them)");
     }
     check(count("PrometheusRule") == 1, "one PrometheusRule");
     if (count("PrometheusRule") == 1) {
@@ -499,12 +683,44 @@ int check_helm(const std::map<std::string, std::string>& args) {
       const YAML::Node dashboard_cm = config_maps[dashboard_index];
       check(str(dashboard_cm["metadata"]["labels"]["grafana_dashboard"]) == "1",
             "dashboard ConfigMap carries the Grafana sidecar label grafana_dashboard=\"1\"");
-      const auto rendered = nlohmann::json::parse(str(dashboard_cm["data"]["cdp-relay.json"]));
-      const auto source = nlohmann::json::parse(read_file(arg(args, "--dashboard")));
-      check(rendered == source, "dashboard JSON = deploy/grafana/cdp-relay.json (parsed, equal)");
+      auto rendered = nlohmann::json::parse(str(dashboard_cm["data"]["cdp-relay.json"]));
+      auto source = nlohmann::json::parse(read_file(arg(args, "--dashboard")));
+      const std::string uid = rendered.value("uid", "");
+      check(!uid.empty() && uid.size() <= 40 && uid != source.value("uid", ""),
+            "dashboard uid '" + uid + "' is the release's own (<= 40 chars, not the source's)");
+      if (!arg(args, "--dashboard-uid-out", false).empty())
+        write_file(arg(args, "--dashboard-uid-out"), uid + "\n");
+      check_dashboard_content(source);
+      for (auto* d : {&rendered, &source}) {
+        d->erase("uid");
+        d->erase("title");
+      }
+      check(rendered == source,
+            "dashboard JSON = deploy/grafana/cdp-relay.json but uid and title (parsed, equal)");
     }
   }
   return g_failures;
+}
+
+// A compose port, short ("[ip:]published:target[/proto]") or long syntax
+// ({host_ip, published, target}); docker-compose config keeps either.
+struct PublishedPort {
+  std::string host_ip;
+  int target = -1;
+};
+PublishedPort published_port(const YAML::Node& p) {
+  PublishedPort out;
+  if (p.IsScalar()) {
+    std::string spec = p.as<std::string>();
+    spec = spec.substr(0, spec.find('/'));
+    const auto parts = std::count(spec.begin(), spec.end(), ':');
+    if (parts == 2) out.host_ip = spec.substr(0, spec.find(':'));
+    out.target = port_of(spec.find(':') == std::string::npos ? ":" + spec : spec);
+  } else {
+    out.host_ip = str(p["host_ip"]);
+    out.target = p["target"].as<int>(-1);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -592,7 +808,7 @@ int check_compose(const std::map<std::string, std::string>& args) {
         "relay healthcheck GETs /healthz on the admin port (" + health_url + ")");
   bool published = false;
   for (const auto& p : services["cdp-relay"]["ports"])
-    if (p["target"].as<int>(-1) == admin_port) published = true;
+    if (published_port(p).target == admin_port) published = true;
   check(published, "the relay publishes its admin port");
 
   // Kafka wiring: brokers and topics.
@@ -679,6 +895,30 @@ int check_compose(const std::map<std::string, std::string>& args) {
     }
     check(loads_rules, "prometheus loads deploy/prometheus/alerts.yml (rule_files, via its mount)");
   }
+
+  // Exposure: every published port on loopback only (the emulator, the admin
+  // port and Kafka's plaintext listener have no authentication).
+  for (const auto& svc_kv : services) {
+    const std::string name = svc_kv.first.as<std::string>();
+    for (const auto& p : svc_kv.second["ports"]) {
+      const PublishedPort port = published_port(p);
+      check(port.host_ip == "127.0.0.1", name + " publishes port " + std::to_string(port.target) +
+                                             " on 127.0.0.1 only");
+    }
+  }
+  // Kafka keeps its data in a named volume, at its log.dirs.
+  {
+    const std::string log_dirs = env_of("kafka", "KAFKA_LOG_DIRS");
+    const std::string source = mount_source("kafka", log_dirs);
+    check(!log_dirs.empty() && !source.empty() && compose["volumes"][source].IsDefined(),
+          "kafka's log dirs (" + log_dirs + ") are the named volume '" + source + "'");
+  }
+  // Grafana: no anonymous access, no default admin password.
+  check(env_of("grafana", "GF_AUTH_ANONYMOUS_ENABLED") != "true",
+        "grafana: anonymous access off");
+  check(!env_of("grafana", "GF_SECURITY_ADMIN_PASSWORD").empty() &&
+            env_of("grafana", "GF_SECURITY_ADMIN_PASSWORD") != "admin",
+        "grafana: the admin password is the caller's, not 'admin'");
 
   // Grafana: datasource and dashboard provisioned.
   const std::string ds_source =

@@ -337,6 +337,30 @@ TEST(ConfigLoaderTest, RequiredSections) {
   EXPECT_TRUE(has_error(loaded, "destinations.vidora.api_key")) << all_errors(loaded);
 }
 
+// An enabled destination whose key is empty or blank after ${ENV} expansion
+// can never deliver (401 forever): check-config and run refuse it.
+TEST(ConfigLoaderTest, EnabledDestinationNeedsANonBlankKeyAfterExpansion) {
+  const std::string doc =
+      "sources:\n  - topic: t\ndead_letter:\n  topic: d\ndestinations:\n  vidora:\n"
+      "    api_key: ${VIDORA_API_KEY}\n  spideo:\n    enabled: true\n    client: c\n"
+      "    api_key: ${SPIDEO_API_KEY}\n";
+  for (const std::string blank : {"", " ", "\n", " \t\r\n"}) {
+    const LoadedConfig loaded =
+        load_config_text(doc, env_of({{"VIDORA_API_KEY", blank}, {"SPIDEO_API_KEY", blank}}));
+    EXPECT_TRUE(has_error(loaded, "destinations.vidora.api_key")) << all_errors(loaded);
+    EXPECT_TRUE(has_error(loaded, "destinations.spideo.api_key")) << all_errors(loaded);
+  }
+  const LoadedConfig ok =
+      load_config_text(doc, env_of({{"VIDORA_API_KEY", "vk"}, {"SPIDEO_API_KEY", "sk"}}));
+  EXPECT_FALSE(has_error(ok, "destinations.vidora.api_key")) << all_errors(ok);
+  EXPECT_FALSE(has_error(ok, "destinations.spideo.api_key")) << all_errors(ok);
+  // A disabled destination may keep an empty key (the chart renders ${SPIDEO_API_KEY:-}).
+  const LoadedConfig disabled = load_config_text(
+      base_config("", "  spideo:\n    enabled: false\n    api_key: ${SPIDEO_API_KEY:-}\n"),
+      env_of({}));
+  EXPECT_FALSE(has_error(disabled, "destinations.spideo.api_key")) << all_errors(disabled);
+}
+
 TEST(ConfigLoaderTest, LogLevelAndAdminReadinessSettings) {
   const LoadedConfig loaded = load_config_text(
       base_config("", "admin:\n  listen: \"127.0.0.1:0\"\n  max_circuit_open_s: 5\nlog_level: warn\n"),
