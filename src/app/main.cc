@@ -2,6 +2,7 @@
 // Exit codes: 0 success, 1 runtime error, 2 usage or config error.
 #include <CLI/CLI.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -40,6 +41,17 @@ int main(int argc, char** argv) {
 
   auto* run = app.add_subcommand("run", "Run the relay: consume, transform, deliver, commit");
   run->add_option("-c,--config", config_file, "YAML config file")->required();
+  cdp_relay::app::BackfillFlags backfill;
+  auto* from_timestamp = run->add_option(
+      "--from-timestamp", backfill.from_timestamp,
+      "Back-fill: partitions the group has not committed start at the first offset at or after "
+      "TIME (ms since the epoch, or RFC 3339); committed offsets still win");
+  run->add_option("--group", backfill.group,
+                  "Back-fill consumer group (default <kafka.group_id>-backfill-<TIME in ms>)")
+      ->needs(from_timestamp);
+  run->add_flag("--allow-live-group", backfill.allow_live_group,
+                "Let --group be the live kafka.group_id")
+      ->needs(from_timestamp);
 
   auto* check = app.add_subcommand(
       "check-config", "Validate a config file; print every error with its YAML path");
@@ -100,6 +112,13 @@ int main(int argc, char** argv) {
                   loaded.config.sources.size(), loaded.config.vidora.enabled ? "on" : "off",
                   loaded.config.spideo.enabled ? "on" : "off");
       return kExitOk;
+    }
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    if (auto error = cdp_relay::app::apply_backfill_flags(backfill, loaded.config, now_ms)) {
+      std::fprintf(stderr, "cdp-relay run: %s\n", error->c_str());
+      return kExitUsage;
     }
     return cdp_relay::app::run_relay(loaded.config);
   }

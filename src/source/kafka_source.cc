@@ -28,7 +28,10 @@ void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::stri
 
 KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
                          RebalanceListener& listener, obs::SourceMetrics* metrics)
-    : listener_(listener), metrics_(metrics) {
+    : listener_(listener),
+      metrics_(metrics),
+      start_from_timestamp_ms_(settings.start_from_timestamp_ms),
+      offsets_for_times_(settings.offsets_for_times) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set_or_throw(conf, "bootstrap.servers", settings.brokers);
   set_or_throw(conf, "group.id", settings.group_id);
@@ -88,6 +91,7 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     const auto assigned = to_vector(partitions);
     self->track_assignment(assigned, true);
     self->listener_.on_assigned(assigned);
+    if (self->start_from_timestamp_ms_) self->position_backfill(partitions);
     if (cooperative) {
       if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
         std::fprintf(stderr, "kafka incremental_assign: %s\n", rd_kafka_error_string(error));
@@ -115,6 +119,25 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     }
   } else {
     rd_kafka_assign(rk, nullptr);
+  }
+}
+
+void KafkaSource::position_backfill(rd_kafka_topic_partition_list_t* partitions) {
+  // Two blocking broker round trips inside the rebalance callback: only on
+  // assignment, and the partitions fetch nothing until they are assigned.
+  constexpr std::chrono::milliseconds kLookupTimeout{10000};
+  const auto starts = seek_unstarted_to_timestamp(consumer_, *partitions, *start_from_timestamp_ms_,
+                                                  offsets_for_times_, kLookupTimeout);
+  for (const auto& start : starts) {
+    const bool failed = start.origin == "lookup_failed";
+    obs::log(failed ? obs::LogLevel::kError : obs::LogLevel::kInfo,
+             failed ? "back-fill start offset lookup failed; the partition starts at its "
+                      "committed offset, else at its beginning (auto.offset.reset)"
+                    : "back-fill partition start",
+             {{"topic", start.topic},
+              {"partition", std::to_string(start.partition)},
+              {"from", start.origin},
+              {"offset", start.origin == "timestamp" ? std::to_string(*start.offset) : start.origin}});
   }
 }
 

@@ -15,6 +15,10 @@
 //     carry each partition's consumer lag (cdp_relay_consumer_lag, and the
 //     seconds-behind estimate of source/consumer_lag.h). 0 turns them off.
 //
+// Back-fill (settings.start_from_timestamp_ms): on assignment, a partition
+// without a committed offset is positioned at the first offset at or after
+// that time (source/start_position.h); committed offsets still win.
+//
 // Metrics (optional): rebalances, assigned partitions, consumer errors, and
 // per assigned partition the lag, seconds behind and committed offset (from
 // the offset-commit callback, so background auto-commits count too).
@@ -27,6 +31,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +39,7 @@
 #include "source/consumer_lag.h"
 #include "source/kafka_message.h"
 #include "source/source_config.h"
+#include "source/start_position.h"
 
 namespace cdp_relay::source {
 
@@ -109,6 +115,9 @@ class KafkaSource {
   static void on_commit(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                         rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void track_assignment(const std::vector<TopicPartition>& partitions, bool assigned);
+  // Back-fill: positions the partitions of an assignment that the group has
+  // not started yet (source/start_position.h) and logs where each starts.
+  void position_backfill(rd_kafka_topic_partition_list_t* partitions);
 
   rd_kafka_t* consumer_ = nullptr;
   RebalanceListener& listener_;
@@ -119,6 +128,8 @@ class KafkaSource {
   int64_t assigned_count_ = 0;
   obs::SourceMetrics* metrics_ = nullptr;
   LagEstimator lag_;
+  std::optional<int64_t> start_from_timestamp_ms_;
+  OffsetsForTimes offsets_for_times_;
 };
 
 }  // namespace cdp_relay::source

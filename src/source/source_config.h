@@ -1,11 +1,14 @@
 // kafka.* and sources[*]: where events are consumed from (DESIGN.md §6).
 #pragma once
 
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "decode/decode_config.h"
+#include "source/start_position.h"
 #include "util/config_errors.h"
 
 namespace cdp_relay::source {
@@ -19,6 +22,14 @@ struct KafkaSettings {
   // They are the one untyped map: librdkafka validates them at startup.
   std::map<std::string, std::string> consumer;
   std::map<std::string, std::string> producer;
+  // Back-fill (`cdp-relay run --from-timestamp T`, not a YAML key): a
+  // partition the group has no committed offset for starts at the first
+  // offset whose timestamp is >= this (epoch ms), or at its end when no
+  // message is that recent (source/start_position.h).
+  std::optional<int64_t> start_from_timestamp_ms;
+  // How that offset is found: the broker's time index unless a test
+  // substitutes a lookup.
+  OffsetsForTimes offsets_for_times = broker_offsets_for_times;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     errors.check(!brokers.empty(), path + ".brokers", "must not be empty");

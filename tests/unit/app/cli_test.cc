@@ -213,6 +213,32 @@ TEST_F(CliTest, UsageErrorsExitTwo) {
   EXPECT_EQ(run("transform --no-such-flag").exit_code, 2);
 }
 
+// `run --from-timestamp`: every refusal happens before anything connects, with
+// the reason on stderr and exit 2 (the fixture's brokers do not exist).
+TEST_F(CliTest, BackfillFlagErrorsExitTwoWithTheReason) {
+  const std::string run_minimal =
+      "run -c '" + source_path("tests/fixtures/config/minimal.yaml") + "' ";
+  struct Case {
+    std::string args;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"--from-timestamp yesterday", "--from-timestamp \"yesterday\": expected ms since"},
+           {"--from-timestamp 2024-02-30T00:00:00Z", "expected ms since the epoch"},
+           {"--from-timestamp 1732096800", "milliseconds, not seconds"},
+           {"--from-timestamp 2999-01-01T00:00:00Z", "in the future"},
+           {"--from-timestamp 2024-11-20T10:00:00Z --group cdp-relay", "is the live group"},
+           {"--group history", "--group requires --from-timestamp"},
+           {"--allow-live-group", "--allow-live-group requires --from-timestamp"},
+       }) {
+    SCOPED_TRACE(c.args);
+    const RunResult r = run(run_minimal + c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(c.reason), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("vk_test_minimal"), std::string::npos) << "no secret in errors";
+  }
+}
+
 TEST_F(CliTest, HelpForEverySubcommandExitsZero) {
   for (const char* args : {"--help", "run --help", "check-config --help", "transform --help",
                            "demo --help"}) {
