@@ -34,8 +34,8 @@ class RecordingServer {
     server_.Post(".*", record);
     server_.Put(".*", record);
     port_ = server_.bind_to_any_port("127.0.0.1");
+    // The socket listens from bind on, so requests queue until the thread accepts.
     thread_ = std::thread([this] { server_.listen_after_bind(); });
-    server_.wait_until_ready();
   }
   ~RecordingServer() {
     server_.stop();
