@@ -287,9 +287,23 @@ void read_routing(Section& parent, route::RoutingRules& rules) {
   section->finish();
 }
 
+// `auth`, `auth_header`, `auth_value`: the same keys for every destination.
+void read_auth(Section& section, delivery::AuthSettings& auth) {
+  if (auto placement = section.scalar("auth")) {
+    if (auto parsed = delivery::auth_placement_from(*placement)) {
+      auth.placement = *parsed;
+    } else {
+      section.ctx().errors.add(section.child_path("auth"), "must be one of query, header");
+    }
+  }
+  section.read("auth_header", auth.header);
+  section.read("auth_value", auth.value_template);
+}
+
 void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora) {
   section.read("enabled", vidora.enabled);
   section.read("api_key", vidora.api_key);
+  read_auth(section, vidora.auth);
   section.read("base_url", vidora.base_url);
   section.read("path", vidora.path);
   if (auto format = section.scalar("timestamp_format")) {
@@ -314,6 +328,7 @@ void read_vidora(Section& section, destinations::vidora::VidoraSettings& vidora)
 void read_spideo(Section& section, destinations::spideo::SpideoSettings& spideo) {
   section.read("enabled", spideo.enabled);
   section.read("api_key", spideo.api_key);
+  read_auth(section, spideo.auth);
   section.read("client", spideo.client);
   section.read("url_template", spideo.url_template);
   section.read("method", spideo.method);

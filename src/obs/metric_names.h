@@ -80,7 +80,7 @@ inline constexpr Spec kEventsRouted{
 inline constexpr Spec kEventsSkipped{
     "cdp_relay_events_skipped_total", Type::kCounter, "destination,reason",
     "Events the destination's mapping takes no form of, by reason (unsupported_kind: e.g. "
-    "Segment alias for Vidora; unmapped_event, no_content_id: Spideo)"};
+    "Segment alias for Vidora; unmapped_event, no_content_id, no_audience_value: Spideo)"};
 inline constexpr Spec kEventsFiltered{
     "cdp_relay_events_filtered_total", Type::kCounter, "destination,reason",
     "Events routing kept away from the destination, by reason (integrations, excluded, "

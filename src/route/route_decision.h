@@ -18,7 +18,8 @@ enum class RouteDecision : uint8_t {
   // Skipped by the destination's mapping (it takes no such event).
   kUnsupportedKind,     // e.g. a Segment alias for Vidora, a page for Spideo
   kUnmappedEvent,       // Spideo: no interaction type for the event name
-  kNoContentId,         // Spideo: a track without asset_id/content_asset_id/product_id
+  kNoContentId,         // Spideo: a mapped track without any content id
+  kNoAudienceValue,     // Spideo: an Engage audience identify without its boolean trait
   kCount,
 };
 
@@ -35,6 +36,7 @@ inline std::string_view to_string(RouteDecision decision) {
     case RouteDecision::kUnsupportedKind: return "unsupported_kind";
     case RouteDecision::kUnmappedEvent: return "unmapped_event";
     case RouteDecision::kNoContentId: return "no_content_id";
+    case RouteDecision::kNoAudienceValue: return "no_audience_value";
     case RouteDecision::kCount: break;
   }
   return "unknown";

@@ -1,10 +1,12 @@
-// destinations.spideo: the Spideo destination's settings (DESIGN.md §4).
-// The URL template and the verb are assumptions; see README.
+// destinations.spideo: the Spideo destination's settings. The URL templates,
+// the verbs and the auth placement are assumptions; see README ("Spideo wire
+// format: assumptions").
 #pragma once
 
 #include <map>
 #include <string>
 
+#include "delivery/api_key_auth.h"
 #include "delivery/delivery_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
@@ -13,24 +15,35 @@ namespace cdp_relay::destinations::spideo {
 
 struct SpideoSettings {
   bool enabled = false;
-  // Sent as the `apikey` query parameter. Secret: never logged. Required when enabled.
+  // Sent as the `apikey` query parameter, or in a header (`auth`). Secret:
+  // never logged. Required when enabled.
   std::string api_key;
+  // Where the key goes: `auth`, `auth_header`, `auth_value`. Default: query.
+  delivery::AuthSettings auth;
   // The customer's prefix in the Spideo API URL. Required when enabled.
   std::string client;
   std::string url_template =
       "https://{client}.spideo.tv/api/users/{user}/interactions/{interaction}/{content_id}";
   std::string method = "PUT";
-  // Track event name -> interaction type.
+  // Track event name -> interaction type. Names match case-insensitively and
+  // with spaces, underscores and hyphens alike ("video_content_playing").
+  // Configuring the key replaces this whole table.
   std::map<std::string, std::string> interactions = {
-      {"Video Content Playing", "play"},   {"Video Content Started", "play"},
-      {"Video Content Completed", "play"}, {"Video Playback Started", "play"},
+      // Segment's Video spec.
+      {"Video Content Started", "play"},   {"Video Content Playing", "play"},
+      {"Video Content Completed", "play"}, {"Video Content Watched", "play"},
+      {"Video Playback Started", "play"},  {"Video Playback Resumed", "play"},
+      {"Video Playback Completed", "play"},
+      // Segment's E-commerce spec.
       {"Product Clicked", "click"},        {"Promotion Clicked", "click"},
-      {"Order Completed", "buy"},
+      {"Order Completed", "buy"},          {"Product Purchased", "buy"},
   };
-  // Optional: an identify whose trait is a boolean Engage audience
-  // (snake_case name, true/false) becomes a user-property update request.
+  // Engage audiences as user properties: an identify, or a track `Audience
+  // Entered` / `Audience Exited`, whose context.personas says it comes from an
+  // Engage audience (computation_class "audience"); the property is
+  // context.personas.computation_key. Ordinary traits never qualify.
   struct Audiences {
-    bool enabled = false;  // default off
+    bool enabled = true;
     std::string url_template = "https://{client}.spideo.tv/api/users/{user}/properties/{property}";
     std::string method = "PUT";
   } audiences;
@@ -40,26 +53,7 @@ struct SpideoSettings {
   bool tls_verify = true;
   route::RoutingRules routing;
 
-  void validate(const std::string& path, util::ConfigErrors& errors) const {
-    if (!enabled) return;
-    errors.check(!api_key.empty(), path + ".api_key", "is required when spideo is enabled");
-    errors.check(!client.empty(), path + ".client", "is required when spideo is enabled");
-    errors.check(url_template.starts_with("http://") || url_template.starts_with("https://"),
-                 path + ".url_template", "must start with http:// or https://");
-    errors.check(method == "PUT" || method == "POST" || method == "PATCH", path + ".method",
-                 "must be one of PUT, POST, PATCH");
-    errors.check(!interactions.empty(), path + ".interactions", "must map at least one event");
-    errors.check(audiences.url_template.starts_with("http://") ||
-                     audiences.url_template.starts_with("https://"),
-                 path + ".audiences.url_template", "must start with http:// or https://");
-    errors.check(audiences.method == "PUT" || audiences.method == "POST" ||
-                     audiences.method == "PATCH",
-                 path + ".audiences.method", "must be one of PUT, POST, PATCH");
-    retry.validate(path + ".retry", errors);
-    concurrency.validate(path + ".concurrency", errors);
-    errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
-    routing.validate(path + ".routing", errors);
-  }
+  void validate(const std::string& path, util::ConfigErrors& errors) const;
 };
 
 }  // namespace cdp_relay::destinations::spideo

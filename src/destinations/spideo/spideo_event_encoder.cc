@@ -1,66 +1,72 @@
 #include "destinations/spideo/spideo_event_encoder.h"
 
-#include "destinations/spideo/spideo_mapping.h"
 #include "util/json_writer.h"
 
 namespace cdp_relay::destinations::spideo {
 
 route::RouteDecision SpideoEventEncoder::encode(const CanonicalEvent& event,
                                                 route::WireEvents& out) {
-  if (event.source_format == SourceFormat::kSegment && event.kind == EventKind::kTrack) {
-    return encode_interaction(event, out);
+  if (event.source_format != SourceFormat::kSegment) return route::RouteDecision::kUnsupportedKind;
+  // Engage's own calls first: its `Audience Entered` track is a membership
+  // change, not a content interaction.
+  if (settings_.audiences.enabled) {
+    AudienceUpdate update;
+    switch (engage_audience_of(event, name_scratch_, update)) {
+      case AudienceMatch::kUpdate: return encode_audience(event, update, out);
+      case AudienceMatch::kNoValue: return route::RouteDecision::kNoAudienceValue;
+      case AudienceMatch::kNotEngage: break;
+    }
   }
-  if (settings_.audiences.enabled && event.source_format == SourceFormat::kSegment &&
-      event.kind == EventKind::kIdentify) {
-    return encode_audiences(event, out);
-  }
-  return route::RouteDecision::kUnsupportedKind;  // Spideo takes track calls only
+  if (event.kind == EventKind::kTrack) return encode_interactions(event, out);
+  // Spideo takes track calls and Engage audience calls only; an ordinary
+  // identify (even with a boolean trait) is not an audience.
+  return route::RouteDecision::kUnsupportedKind;
 }
 
-route::RouteDecision SpideoEventEncoder::encode_interaction(const CanonicalEvent& event,
-                                                            route::WireEvents& out) {
-  const auto interaction = interaction_for(event.name, settings_.interactions);
+route::RouteDecision SpideoEventEncoder::encode_interactions(const CanonicalEvent& event,
+                                                             route::WireEvents& out) {
+  const auto interaction = interactions_.find(event.name, name_scratch_);
   if (!interaction) return route::RouteDecision::kUnmappedEvent;
-  const auto content_id = content_id_of(event);
+  content_ids_of(event, content_ids_);
   // Counted, not dead-lettered: the event is valid, Spideo just cannot use it.
-  if (!content_id) return route::RouteDecision::kNoContentId;
-  std::map<std::string_view, std::string_view> values = {
-      {"user", event.user_key()}, {"interaction", *interaction}, {"content_id", *content_id}};
-  // Without a configured client (`transform` with no config) the placeholder
-  // stays visible rather than producing a wrong host.
-  if (!settings_.client.empty()) values["client"] = settings_.client;
-  const std::string url = fill_url_template(settings_.url_template, values);
-  util::JsonObjectWriter request(out.buffer());
-  request.string_member("method", settings_.method);
-  request.string_member("url", url);
-  request.key("body");
-  append_interaction_body(out.buffer(), event);
-  request.close();
-  out.end_event();
+  if (content_ids_.empty()) return route::RouteDecision::kNoContentId;
+  body_.clear();
+  append_interaction_body(body_, event);
+  std::map<std::string_view, std::string_view> values = {{"user", event.user_key()},
+                                                         {"interaction", *interaction}};
+  for (const std::string& content_id : content_ids_) {
+    values["content_id"] = content_id;
+    write_request(settings_.method, settings_.url_template, values, body_, out);
+  }
   return route::RouteDecision::kRouted;
 }
 
-route::RouteDecision SpideoEventEncoder::encode_audiences(const CanonicalEvent& event,
-                                                          route::WireEvents& out) {
-  if (!event.traits) return route::RouteDecision::kUnsupportedKind;
-  for (auto trait : *event.traits) {
-    bool member;
-    if (!is_audience_name(trait.key) || trait.value.get(member) != simdjson::SUCCESS) continue;
-    std::map<std::string_view, std::string_view> values = {{"user", event.user_key()},
-                                                           {"property", trait.key}};
-    if (!settings_.client.empty()) values["client"] = settings_.client;
-    const std::string url = fill_url_template(settings_.audiences.url_template, values);
-    util::JsonObjectWriter request(out.buffer());
-    request.string_member("method", settings_.audiences.method);
-    request.string_member("url", url);
-    request.key("body");
-    util::JsonObjectWriter body(out.buffer());
-    body.bool_member("value", member);
-    body.close();
-    request.close();
-    out.end_event();
-  }
-  return out.count() > 0 ? route::RouteDecision::kRouted : route::RouteDecision::kUnsupportedKind;
+route::RouteDecision SpideoEventEncoder::encode_audience(const CanonicalEvent& event,
+                                                         const AudienceUpdate& update,
+                                                         route::WireEvents& out) {
+  body_.clear();
+  util::JsonObjectWriter body(body_);
+  body.bool_member("value", update.member);
+  body.close();
+  std::map<std::string_view, std::string_view> values = {{"user", event.user_key()},
+                                                         {"property", update.property}};
+  write_request(settings_.audiences.method, settings_.audiences.url_template, values, body_, out);
+  return route::RouteDecision::kRouted;
+}
+
+void SpideoEventEncoder::write_request(std::string_view method, std::string_view url_template,
+                                       std::map<std::string_view, std::string_view>& values,
+                                       std::string_view body, route::WireEvents& out) const {
+  // Without a configured client (`transform` with no config) the placeholder
+  // stays visible rather than producing a wrong host.
+  if (!settings_.client.empty()) values["client"] = settings_.client;
+  util::JsonObjectWriter request(out.buffer());
+  request.string_member("method", method);
+  request.string_member("url", fill_url_template(url_template, values));
+  request.key("body");
+  out.buffer().append(body);
+  request.close();
+  out.end_event();
 }
 
 }  // namespace cdp_relay::destinations::spideo

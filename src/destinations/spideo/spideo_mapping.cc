@@ -1,12 +1,13 @@
 #include "destinations/spideo/spideo_mapping.h"
 
+#include <algorithm>
+
 #include "delivery/url.h"
+#include "model/timestamp.h"
 #include "util/json_writer.h"
 
 namespace cdp_relay::destinations::spideo {
 namespace {
-
-constexpr std::string_view kContentIdFields[] = {"asset_id", "content_asset_id", "product_id"};
 
 std::optional<simdjson::dom::element> member(const JsonObject& object, std::string_view key) {
   simdjson::dom::element value;
@@ -16,34 +17,132 @@ std::optional<simdjson::dom::element> member(const JsonObject& object, std::stri
   return value;
 }
 
+std::optional<simdjson::dom::element> member(simdjson::dom::element object, std::string_view key) {
+  simdjson::dom::element value;
+  if (object.at_key(key).get(value) != simdjson::SUCCESS || value.is_null()) return std::nullopt;
+  return value;
+}
+
+// A usable content id: a non-empty string, or an integer in decimal.
+std::optional<std::string> id_text(simdjson::dom::element value) {
+  std::string_view text;
+  if (value.get(text) == simdjson::SUCCESS) {
+    if (text.empty()) return std::nullopt;
+    return std::string(text);
+  }
+  int64_t number;
+  if (value.get(number) == simdjson::SUCCESS) return std::to_string(number);
+  uint64_t unsigned_number;
+  if (value.get(unsigned_number) == simdjson::SUCCESS) return std::to_string(unsigned_number);
+  return std::nullopt;
+}
+
+void add_id(std::optional<simdjson::dom::element> value, std::vector<std::string>& out) {
+  if (!value) return;
+  auto id = id_text(*value);
+  if (id && std::find(out.begin(), out.end(), *id) == out.end()) out.push_back(std::move(*id));
+}
+
+// Where content ids come from, in precedence order (see content_ids_of).
+enum class IdSource : uint8_t { kScalar, kArrayOfIds, kArrayOfObjects };
+struct ContentIdField {
+  std::string_view property;
+  IdSource source;
+  std::string_view item_key;  // kArrayOfObjects: the id's key in each item
+};
+constexpr ContentIdField kContentIdFields[] = {
+    {"asset_id", IdSource::kScalar, {}},
+    {"content_asset_id", IdSource::kScalar, {}},
+    {"content_asset_ids", IdSource::kArrayOfIds, {}},
+    {"product_id", IdSource::kScalar, {}},
+    {"products", IdSource::kArrayOfObjects, "product_id"},
+    {"promotion_id", IdSource::kScalar, {}},
+};
+
+void collect_ids(const ContentIdField& field, simdjson::dom::element value,
+                 std::vector<std::string>& out) {
+  if (field.source == IdSource::kScalar) {
+    add_id(value, out);
+    return;
+  }
+  simdjson::dom::array items;
+  if (value.get(items) != simdjson::SUCCESS) return;
+  for (simdjson::dom::element item : items) {
+    if (field.source == IdSource::kArrayOfIds) {
+      add_id(item, out);
+    } else if (item.is_object()) {
+      add_id(member(item, field.item_key), out);
+    }
+  }
+}
+
+bool is_separator(char c) { return c == ' ' || c == '_' || c == '-' || c == '\t'; }
+
 }  // namespace
 
-std::optional<std::string_view> interaction_for(std::string_view event_name,
-                                                const std::map<std::string, std::string>& table) {
-  auto it = table.find(std::string(event_name));
-  if (it == table.end()) return std::nullopt;
+void normalize_event_name(std::string_view name, std::string& out) {
+  out.clear();
+  bool pending_separator = false;
+  for (char c : name) {
+    if (is_separator(c)) {
+      pending_separator = !out.empty();
+      continue;
+    }
+    if (pending_separator) out.push_back('_');
+    pending_separator = false;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+}
+
+std::string normalized_event_name(std::string_view name) {
+  std::string out;
+  normalize_event_name(name, out);
+  return out;
+}
+
+InteractionTable::InteractionTable(const std::map<std::string, std::string>& configured) {
+  for (const auto& [name, interaction] : configured) {
+    by_normalized_name_.emplace(normalized_event_name(name), interaction);
+  }
+}
+
+std::optional<std::string_view> InteractionTable::find(std::string_view event_name,
+                                                       std::string& scratch) const {
+  normalize_event_name(event_name, scratch);
+  auto it = by_normalized_name_.find(scratch);
+  if (it == by_normalized_name_.end()) return std::nullopt;
   return std::string_view(it->second);
 }
 
-std::optional<std::string> content_id_of(const CanonicalEvent& event) {
-  for (std::string_view key : kContentIdFields) {
-    auto value = member(event.properties, key);
-    if (!value) continue;
-    std::string_view text;
-    if (value->get(text) == simdjson::SUCCESS) {
-      if (!text.empty()) return std::string(text);
-      continue;
+std::vector<std::string> conflicting_interactions(
+    const std::map<std::string, std::string>& table) {
+  std::vector<std::string> conflicts;
+  std::map<std::string, const std::pair<const std::string, std::string>*> seen;
+  for (const auto& entry : table) {
+    auto [it, added] = seen.emplace(normalized_event_name(entry.first), &entry);
+    if (!added && it->second->second != entry.second) {
+      conflicts.push_back("`" + it->second->first + "` and `" + entry.first +
+                          "` are the same event name (names match case-insensitively, "
+                          "spaces = underscores) with different interactions");
     }
-    int64_t number;
-    if (value->get(number) == simdjson::SUCCESS) return std::to_string(number);
-    uint64_t unsigned_number;
-    if (value->get(unsigned_number) == simdjson::SUCCESS) return std::to_string(unsigned_number);
   }
-  return std::nullopt;
+  return conflicts;
+}
+
+void content_ids_of(const CanonicalEvent& event, std::vector<std::string>& out) {
+  out.clear();
+  for (const ContentIdField& field : kContentIdFields) {
+    if (auto value = member(event.properties, field.property)) collect_ids(field, *value, out);
+    if (!out.empty()) return;
+  }
 }
 
 void append_interaction_body(std::string& out, const CanonicalEvent& event) {
   util::JsonObjectWriter body(out);
+  body.key("timestamp");
+  out.push_back('"');
+  model::append_iso8601_ms(out, event.timestamp_ms);
+  out.push_back('"');
   for (std::string_view key : {std::string_view("origin"), std::string_view("distributions")}) {
     auto value = member(event.properties, key);
     if (!value) {
@@ -57,14 +156,37 @@ void append_interaction_body(std::string& out, const CanonicalEvent& event) {
   if (!device) {
     // Segment's context.device is an object; its `type` is the device class.
     if (auto context_device = event.context.find("device")) {
-      simdjson::dom::element type;
-      if (context_device->at_key("type").get(type) == simdjson::SUCCESS && !type.is_null()) {
-        device = type;
-      }
+      device = member(*context_device, "type");
     }
   }
   if (device) body.value_member("device", *device);
   body.close();
+}
+
+AudienceMatch engage_audience_of(const CanonicalEvent& event, std::string& scratch,
+                                 AudienceUpdate& update) {
+  auto personas = event.context.find("personas");
+  if (!personas || !personas->is_object()) return AudienceMatch::kNotEngage;
+  std::string_view computation_class;
+  std::string_view key;
+  if (personas->at_key("computation_class").get(computation_class) != simdjson::SUCCESS ||
+      computation_class != "audience" ||
+      personas->at_key("computation_key").get(key) != simdjson::SUCCESS || key.empty()) {
+    return AudienceMatch::kNotEngage;
+  }
+  update.property = key;
+  if (event.kind == EventKind::kIdentify) {
+    auto trait = member(event.traits, key);
+    if (!trait || trait->get(update.member) != simdjson::SUCCESS) return AudienceMatch::kNoValue;
+    return AudienceMatch::kUpdate;
+  }
+  if (event.kind != EventKind::kTrack) return AudienceMatch::kNotEngage;
+  normalize_event_name(event.name, scratch);
+  if (scratch == "audience_entered" || scratch == "audience_exited") {
+    update.member = scratch == "audience_entered";
+    return AudienceMatch::kUpdate;
+  }
+  return AudienceMatch::kNotEngage;
 }
 
 std::string fill_url_template(std::string_view url_template,
@@ -91,14 +213,6 @@ std::string fill_url_template(std::string_view url_template,
   }
   url.append(url_template.substr(i));
   return url;
-}
-
-bool is_audience_name(std::string_view trait) {
-  if (trait.empty() || trait.front() < 'a' || trait.front() > 'z') return false;
-  for (char c : trait) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
-  }
-  return true;
 }
 
 }  // namespace cdp_relay::destinations::spideo

@@ -2,13 +2,12 @@
 
 #include <simdjson.h>
 
-#include "delivery/url.h"
 #include "util/json_writer.h"
 
 namespace cdp_relay::destinations::spideo {
 
 SpideoRequestBuilder::SpideoRequestBuilder(const SpideoSettings& settings)
-    : api_key_(settings.api_key), escaped_api_key_(delivery::url_escape(settings.api_key)) {}
+    : auth_(settings.auth, "apikey", settings.api_key) {}
 
 delivery::HttpRequest SpideoRequestBuilder::build(
     const std::vector<delivery::DeliveryItem>& batch) const {
@@ -19,10 +18,9 @@ delivery::HttpRequest SpideoRequestBuilder::build(
   delivery::HttpRequest http;
   http.method = std::string(request["method"].get_string().value_unsafe());
   const std::string_view url = request["url"].get_string().value_unsafe();
-  http.url.reserve(url.size() + escaped_api_key_.size() + 8);
+  http.url.reserve(url.size() + 64);
   http.url.append(url);
-  http.url.append(url.find('?') == std::string_view::npos ? "?apikey=" : "&apikey=");
-  http.url.append(escaped_api_key_);
+  auth_.append_to_url(http.url);
   simdjson::dom::object body;
   if (request["body"].get(body) == simdjson::SUCCESS && body.size() > 0) {
     util::append_json_object(http.body, body);
@@ -30,6 +28,7 @@ delivery::HttpRequest SpideoRequestBuilder::build(
   } else {
     http.headers = {"Expect:"};  // an empty body still sends Content-Length: 0
   }
+  auth_.add_header(http.headers);
   return http;
 }
 

@@ -1,10 +1,11 @@
 // Spideo's part of delivery: one request per wire event (an interaction or an
-// audience update), the api key added as the `apikey` query parameter, and the
-// shared status table (DESIGN.md §3 applies to Spideo too).
+// audience update), the api key added as the `apikey` query parameter (or in a
+// header, `auth: header`), and the shared status table, the same as Vidora's.
 #pragma once
 
 #include <string>
 
+#include "delivery/api_key_auth.h"
 #include "delivery/request_builder.h"
 #include "destinations/spideo/spideo_config.h"
 
@@ -18,11 +19,10 @@ class SpideoRequestBuilder final : public delivery::RequestBuilder {
   delivery::HttpRequest build(const std::vector<delivery::DeliveryItem>& batch) const override;
   size_t framing_bytes(size_t) const override { return 0; }
   const delivery::StatusClassifier& classifier() const override { return classifier_; }
-  std::vector<std::string> secrets() const override { return {api_key_, escaped_api_key_}; }
+  std::vector<std::string> secrets() const override { return auth_.secrets(); }
 
  private:
-  std::string api_key_;          // secret: never logged
-  std::string escaped_api_key_;  // secret: never logged
+  delivery::ApiKeyAuth auth_;  // holds the key: never logged
   delivery::StatusClassifier classifier_;
 };
 

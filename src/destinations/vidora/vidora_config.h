@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/api_key_auth.h"
 #include "delivery/delivery_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
@@ -27,8 +28,11 @@ std::optional<TimestampFormat> timestamp_format_from(std::string_view name);
 struct VidoraSettings {
   // Whether events are routed to Vidora at all. Default true.
   bool enabled = true;
-  // Sent as the `api_key` query parameter. Secret: never logged. Required when enabled.
+  // Sent as the `api_key` query parameter, or in a header (`auth`). Secret:
+  // never logged. Required when enabled.
   std::string api_key;
+  // Where the key goes: `auth`, `auth_header`, `auth_value`. Default: query.
+  delivery::AuthSettings auth;
   // Scheme and host of the API. Default https://api.vidora.com (an assumption:
   // Vidora does not publish its ingestion endpoint).
   std::string base_url = "https://api.vidora.com";
@@ -70,6 +74,7 @@ struct VidoraSettings {
   void validate(const std::string& path, util::ConfigErrors& errors) const {
     if (!enabled) return;
     errors.check(!api_key.empty(), path + ".api_key", "is required when vidora is enabled");
+    auth.validate(path, api_key, errors);
     errors.check(base_url.starts_with("http://") || base_url.starts_with("https://"),
                  path + ".base_url", "must start with http:// or https://");
     errors.check(path_is_absolute(), path + ".path", "must start with /");

@@ -1,14 +1,15 @@
 #include "destinations/vidora/vidora_request_builder.h"
 
-#include "delivery/url.h"
 #include "destinations/vidora/vidora_encoder.h"
 
 namespace cdp_relay::destinations::vidora {
 
 VidoraRequestBuilder::VidoraRequestBuilder(const VidoraSettings& settings)
-    : api_key_(settings.api_key),
-      escaped_api_key_(delivery::url_escape(settings.api_key)),
-      url_(settings.base_url + settings.path + "?api_key=" + escaped_api_key_) {}
+    : auth_(settings.auth, "api_key", settings.api_key), url_(settings.base_url + settings.path) {
+  auth_.append_to_url(url_);
+  headers_ = {"Content-Type: application/json", "Expect:"};
+  auth_.add_header(headers_);
+}
 
 size_t VidoraRequestBuilder::framing_bytes(size_t events) const {
   return VidoraEncoder::request_framing_bytes(events);
@@ -19,7 +20,7 @@ delivery::HttpRequest VidoraRequestBuilder::build(
   delivery::HttpRequest request;
   request.method = "POST";
   request.url = url_;
-  request.headers = {"Content-Type: application/json", "Expect:"};
+  request.headers = headers_;
   size_t size = framing_bytes(batch.size());
   for (const auto& item : batch) size += item.payload.size();
   request.body.reserve(size);

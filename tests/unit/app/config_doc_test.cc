@@ -58,6 +58,13 @@ TEST(ConfigDocTest, DocumentedValuesAreTheDefaults) {
   EXPECT_EQ(doc.config.vidora.base_url, defaults.vidora.base_url);
   EXPECT_EQ(doc.config.vidora.path, defaults.vidora.path);
   EXPECT_EQ(doc.config.spideo.url_template, defaults.spideo.url_template);
+  EXPECT_EQ(doc.config.spideo.interactions, defaults.spideo.interactions);
+  EXPECT_EQ(doc.config.spideo.audiences.enabled, defaults.spideo.audiences.enabled);
+  for (const auto* auth : {&doc.config.vidora.auth, &doc.config.spideo.auth}) {
+    EXPECT_EQ(auth->placement, defaults.vidora.auth.placement);
+    EXPECT_EQ(auth->header, defaults.vidora.auth.header);
+    EXPECT_EQ(auth->value_template, defaults.vidora.auth.value_template);
+  }
   EXPECT_EQ(doc.config.admin.listen, defaults.admin.listen);
   EXPECT_EQ(doc.config.admin.max_circuit_open_s, defaults.admin.max_circuit_open_s);
   EXPECT_EQ(doc.config.log_level, defaults.log_level);

@@ -321,6 +321,33 @@ TEST(ConfigLoaderTest, SecretsNeverAppearInErrors) {
   }
 }
 
+TEST(ConfigLoaderTest, AuthPlacementPerDestination) {
+  const LoadedConfig defaults = load_config_text(base_config(), env_of({}));
+  ASSERT_TRUE(defaults.errors.empty()) << all_errors(defaults);
+  EXPECT_EQ(defaults.config.vidora.auth.placement, delivery::AuthPlacement::kQuery);
+  EXPECT_EQ(defaults.config.spideo.auth.placement, delivery::AuthPlacement::kQuery);
+
+  const LoadedConfig loaded = load_config_text(
+      base_config("    auth: header\n    auth_header: X-API-Key\n    auth_value: \"{api_key}\"\n"
+                  "  spideo:\n    enabled: true\n    api_key: s\n    client: acme\n"
+                  "    auth: header\n"),
+      env_of({}));
+  ASSERT_TRUE(loaded.errors.empty()) << all_errors(loaded);
+  EXPECT_EQ(loaded.config.vidora.auth.placement, delivery::AuthPlacement::kHeader);
+  EXPECT_EQ(loaded.config.vidora.auth.header, "X-API-Key");
+  EXPECT_EQ(loaded.config.vidora.auth.value_template, "{api_key}");
+  EXPECT_EQ(loaded.config.spideo.auth.placement, delivery::AuthPlacement::kHeader);
+  EXPECT_EQ(loaded.config.spideo.auth.header, "Authorization");
+  EXPECT_EQ(loaded.config.spideo.auth.value_template, "Bearer {api_key}");
+
+  const LoadedConfig bad = load_config_text(
+      base_config("    auth: cookie\n    auth_header: \"X Key\"\n    auth_value: Bearer\n"),
+      env_of({}));
+  EXPECT_EQ(error_at(bad, "destinations.vidora.auth"), "must be one of query, header");
+  EXPECT_TRUE(has_error(bad, "destinations.vidora.auth_header")) << all_errors(bad);
+  EXPECT_EQ(error_at(bad, "destinations.vidora.auth_value"), "must contain {api_key} exactly once");
+}
+
 TEST(ConfigLoaderTest, EmptyAndNonMappingDocuments) {
   EXPECT_FALSE(load_config_text("", env_of({})).errors.empty());
   EXPECT_FALSE(load_config_text("- a\n- b\n", env_of({})).errors.empty());

@@ -1,5 +1,6 @@
-// Spideo's mapping (DESIGN.md §4): interactions, content ids, request shape,
-// URL encoding of hostile ids, audiences, and the request builder.
+// Spideo's mapping (README "Spideo destination"): interactions and how names
+// match, content ids, the interaction time, request shape, URL encoding of
+// hostile ids, Engage audiences, and the request builder with both auth modes.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -66,16 +67,54 @@ std::string track(const std::string& event, const std::string& properties,
 
 TEST(SpideoMappingTest, DefaultInteractionTable) {
   const SpideoSettings s;
+  const InteractionTable table(s.interactions);
+  std::string scratch;
   const std::vector<std::pair<std::string, std::string>> expected = {
-      {"Video Content Playing", "play"}, {"Video Content Started", "play"},
-      {"Video Content Completed", "play"}, {"Video Playback Started", "play"},
-      {"Product Clicked", "click"},       {"Promotion Clicked", "click"},
-      {"Order Completed", "buy"}};
+      {"Video Content Started", "play"},  {"Video Content Playing", "play"},
+      {"Video Content Completed", "play"}, {"Video Content Watched", "play"},
+      {"Video Playback Started", "play"}, {"Video Playback Resumed", "play"},
+      {"Video Playback Completed", "play"}, {"Product Clicked", "click"},
+      {"Promotion Clicked", "click"},     {"Order Completed", "buy"},
+      {"Product Purchased", "buy"}};
   for (const auto& [event, interaction] : expected) {
-    EXPECT_EQ(interaction_for(event, s.interactions), interaction) << event;
+    EXPECT_EQ(table.find(event, scratch), interaction) << event;
   }
-  EXPECT_EQ(interaction_for("Page Scrolled", s.interactions), std::nullopt);
+  EXPECT_EQ(table.find("Page Scrolled", scratch), std::nullopt);
   EXPECT_EQ(s.interactions.size(), expected.size());
+}
+
+TEST(SpideoMappingTest, NamesMatchCaseInsensitivelyAndInSnakeCase) {
+  const InteractionTable table(SpideoSettings{}.interactions);
+  std::string scratch;
+  for (const char* name : {"video_content_playing", "VIDEO CONTENT PLAYING", "Video-Content-Playing",
+                           " video  content_playing ", "Video_Content_Playing"}) {
+    EXPECT_EQ(table.find(name, scratch), "play") << name;
+  }
+  EXPECT_EQ(table.find("videocontentplaying", scratch), std::nullopt);
+  EXPECT_EQ(table.find("video_content_playing_2", scratch), std::nullopt);
+  // Configured tables match the same way, whichever spelling the key has.
+  const InteractionTable configured({{"episode_watched", "play"}, {"Gift Sent", "buy"}});
+  EXPECT_EQ(configured.find("Episode Watched", scratch), "play");
+  EXPECT_EQ(configured.find("gift_sent", scratch), "buy");
+  EXPECT_EQ(configured.find("Order Completed", scratch), std::nullopt)
+      << "a configured table replaces the defaults";
+}
+
+TEST(SpideoMappingTest, ConflictingSpellingsOfOneNameAreAConfigError) {
+  SpideoSettings s = settings();
+  s.interactions = {{"Order Completed", "buy"}, {"order_completed", "click"}, {"x", ""}};
+  util::ConfigErrors errors;
+  s.validate("destinations.spideo", errors);
+  ASSERT_EQ(errors.all().size(), 2u);
+  EXPECT_EQ(errors.all()[0].path, "destinations.spideo.interactions.x");
+  EXPECT_EQ(errors.all()[1].path, "destinations.spideo.interactions");
+  EXPECT_NE(errors.all()[1].message.find("`Order Completed` and `order_completed`"),
+            std::string::npos)
+      << errors.all()[1].message;
+  s.interactions = {{"Order Completed", "buy"}, {"order_completed", "buy"}};
+  util::ConfigErrors same;
+  s.validate("destinations.spideo", same);
+  EXPECT_TRUE(same.empty()) << "two spellings with one interaction are harmless";
 }
 
 TEST(SpideoMappingTest, TrackBecomesOneRequestPerInteraction) {
@@ -86,7 +125,8 @@ TEST(SpideoMappingTest, TrackBecomesOneRequestPerInteraction) {
   EXPECT_EQ(r.requests[0]["method"], "PUT");
   EXPECT_EQ(r.requests[0]["url"], "https://acme.spideo.tv/api/users/u1/interactions/buy/sku-1");
   EXPECT_EQ(r.requests[0]["body"],
-            json::parse(R"({"origin":"home","distributions":["svod"],"device":"tv"})"));
+            json::parse(R"({"timestamp":"2024-01-01T00:00:00.000Z","origin":"home",)"
+                        R"("distributions":["svod"],"device":"tv"})"));
   // The key is added by the request builder, never written into the wire event.
   EXPECT_EQ(r.requests[0].dump().find("sp-key"), std::string::npos);
 }
@@ -102,6 +142,49 @@ TEST(SpideoMappingTest, ContentIdPrecedenceAndTypes) {
   EXPECT_TRUE(url_of(R"({"product_id":"p"})").ends_with("/play/p"));
   EXPECT_TRUE(url_of(R"({"asset_id":12345})").ends_with("/play/12345"));
   EXPECT_TRUE(url_of(R"({"asset_id":"","product_id":"p"})").ends_with("/play/p"));
+  EXPECT_TRUE(url_of(R"({"content_asset_ids":["c1"],"product_id":"p"})").ends_with("/play/c1"));
+  EXPECT_TRUE(url_of(R"({"product_id":"p","products":[{"product_id":"q"}]})").ends_with("/play/p"));
+  EXPECT_TRUE(url_of(R"({"products":[{"product_id":"q"}],"promotion_id":"pr"})").ends_with("/play/q"));
+  EXPECT_TRUE(url_of(R"({"promotion_id":"pr"})").ends_with("/play/pr"));
+  EXPECT_TRUE(url_of(R"({"asset_id":1.5,"promotion_id":"pr"})").ends_with("/play/pr"))
+      << "a float is not an id";
+  EXPECT_TRUE(url_of(R"({"asset_id":null,"content_asset_ids":[],"products":[{"sku":"s"}],)"
+                     R"("promotion_id":18446744073709551615})")
+                  .ends_with("/play/18446744073709551615"));
+}
+
+TEST(SpideoMappingTest, OneInteractionPerContentId) {
+  SpideoHarness harness;
+  SpideoRun order = harness.run(track(
+      "Order Completed",
+      R"({"order_id":"o1","products":[{"product_id":"p1","quantity":1},{"product_id":2},)"
+      R"({"sku":"no-id"},"not-an-object",{"product_id":"p1"},{"product_id":"p3"}]})"));
+  std::vector<std::string> urls;
+  for (const auto& request : order.requests) urls.push_back(request["url"]);
+  EXPECT_EQ(urls, (std::vector<std::string>{
+                      "https://acme.spideo.tv/api/users/u1/interactions/buy/p1",
+                      "https://acme.spideo.tv/api/users/u1/interactions/buy/2",
+                      "https://acme.spideo.tv/api/users/u1/interactions/buy/p3"}))
+      << "three distinct products, the repeated p1 once";
+  for (const auto& request : order.requests) {
+    EXPECT_EQ(request["body"], json::parse(R"({"timestamp":"2024-01-01T00:00:00.000Z"})"));
+  }
+  SpideoRun video = harness.run(track("Video Playback Started",
+                                      R"({"content_asset_ids":["a1","",7,{"x":1},"a2"]})"));
+  ASSERT_EQ(video.requests.size(), 3u) << "an empty string or an object is no id";
+  EXPECT_TRUE(video.requests[0]["url"].get<std::string>().ends_with("/play/a1"));
+  EXPECT_TRUE(video.requests[1]["url"].get<std::string>().ends_with("/play/7"));
+  EXPECT_TRUE(video.requests[2]["url"].get<std::string>().ends_with("/play/a2"));
+}
+
+TEST(SpideoMappingTest, TheBodyCarriesTheEventsOwnTime) {
+  SpideoHarness harness;
+  const std::string event =
+      R"({"type":"track","userId":"u","event":"Product Clicked","properties":{"product_id":"p"},)"
+      R"("timestamp":"2019-07-04T17:30:05.123+02:00","sentAt":"2024-01-01T00:00:00Z"})";
+  SpideoRun r = harness.run(event);
+  ASSERT_EQ(r.requests.size(), 1u);
+  EXPECT_EQ(r.requests[0]["body"]["timestamp"], "2019-07-04T15:30:05.123Z");
 }
 
 TEST(SpideoMappingTest, SkipsWithAReasonInsteadOfDeadLettering) {
@@ -114,7 +197,7 @@ TEST(SpideoMappingTest, SkipsWithAReasonInsteadOfDeadLettering) {
             route::RouteDecision::kUnsupportedKind);
   EXPECT_EQ(harness.decision(R"({"type":"identify","userId":"u","traits":{"a":true},"timestamp":"2024-01-01T00:00:00Z"})"),
             route::RouteDecision::kUnsupportedKind)
-      << "audiences are off by default";
+      << "an identify that is not from Engage";
   SpideoRun r = harness.run(track("Video Content Playing", R"({"title":"x"})"));
   EXPECT_EQ(r.output.skipped, 1u);
   EXPECT_TRUE(r.requests.empty());
@@ -141,25 +224,70 @@ TEST(SpideoMappingTest, DeviceFallsBackToTheContextDeviceType) {
   SpideoRun r = harness.run(track("Product Clicked", R"({"product_id":"p"})", "u1",
                             R"(,"context":{"device":{"type":"ios"},"origin":"push"})"));
   ASSERT_EQ(r.requests.size(), 1u);
-  EXPECT_EQ(r.requests[0]["body"], json::parse(R"({"origin":"push","device":"ios"})"));
+  EXPECT_EQ(r.requests[0]["body"],
+            json::parse(R"({"timestamp":"2024-01-01T00:00:00.000Z","origin":"push","device":"ios"})"));
 }
 
-TEST(SpideoMappingTest, AudienceTraitsBecomeUserPropertyUpdatesWhenEnabled) {
-  SpideoSettings s = settings();
-  s.audiences.enabled = true;
-  SpideoHarness harness(s);
-  SpideoRun r = harness.run(
-      R"({"type":"identify","userId":"u 1","timestamp":"2024-01-01T00:00:00Z","traits":)"
-      R"({"high_value_users":true,"churn_risk":false,"Plan":true,"name":"Ada","vip2":"yes"}})");
-  ASSERT_EQ(r.requests.size(), 2u);
-  EXPECT_EQ(r.requests[0]["url"], "https://acme.spideo.tv/api/users/u%201/properties/high_value_users");
+std::string engage(const std::string& call, const std::string& key, const std::string& fields,
+                   const std::string& computation_class = "audience") {
+  return R"({"type":")" + call + R"(","userId":"u 1","timestamp":"2024-01-01T00:00:00Z",)" +
+         fields + R"(,"context":{"personas":{"computation_class":")" + computation_class +
+         R"(","computation_id":"aud_1","computation_key":")" + key +
+         R"(","space_id":"spa_1"}}})";
+}
+
+TEST(SpideoAudienceTest, EngageAudienceIdentifyUpdatesTheNamedProperty) {
+  SpideoHarness harness;
+  SpideoRun r = harness.run(engage("identify", "order_completed_last_30days",
+                                   R"("traits":{"order_completed_last_30days":true,)"
+                                   R"("other_audience":false,"email":"a@b.c"})"));
+  ASSERT_EQ(r.requests.size(), 1u) << "only the trait computation_key names";
+  EXPECT_EQ(r.requests[0]["method"], "PUT");
+  EXPECT_EQ(r.requests[0]["url"],
+            "https://acme.spideo.tv/api/users/u%201/properties/order_completed_last_30days");
   EXPECT_EQ(r.requests[0]["body"], json::parse(R"({"value":true})"));
-  EXPECT_EQ(r.requests[1]["url"], "https://acme.spideo.tv/api/users/u%201/properties/churn_risk");
-  EXPECT_EQ(r.requests[1]["body"], json::parse(R"({"value":false})"));
-  EXPECT_TRUE(is_audience_name("high_value_users"));
-  EXPECT_FALSE(is_audience_name("Plan"));
-  EXPECT_FALSE(is_audience_name("2fast"));
-  EXPECT_FALSE(is_audience_name("a-b"));
+  SpideoRun left = harness.run(engage("identify", "vip", R"("traits":{"vip":false})"));
+  ASSERT_EQ(left.requests.size(), 1u);
+  EXPECT_EQ(left.requests[0]["body"], json::parse(R"({"value":false})"));
+}
+
+TEST(SpideoAudienceTest, AudienceEnteredAndExitedTracksSetTrueAndFalse) {
+  SpideoHarness harness;
+  SpideoRun entered = harness.run(engage(
+      "track", "high_value_users",
+      R"("event":"Audience Entered","properties":{"audience_key":"high_value_users"})"));
+  ASSERT_EQ(entered.requests.size(), 1u);
+  EXPECT_EQ(entered.requests[0]["url"],
+            "https://acme.spideo.tv/api/users/u%201/properties/high_value_users");
+  EXPECT_EQ(entered.requests[0]["body"], json::parse(R"({"value":true})"));
+  SpideoRun exited = harness.run(engage("track", "high_value_users",
+                                        R"("event":"audience_exited","properties":{})"));
+  ASSERT_EQ(exited.requests.size(), 1u);
+  EXPECT_EQ(exited.requests[0]["body"], json::parse(R"({"value":false})"));
+}
+
+TEST(SpideoAudienceTest, OrdinaryBooleanTraitsAndOtherComputationsNeverUpdateProperties) {
+  SpideoHarness harness;
+  EXPECT_EQ(harness.decision(R"({"type":"identify","userId":"u","timestamp":"2024-01-01T00:00:00Z",)"
+                             R"("traits":{"is_subscriber":true,"high_value_users":true}})"),
+            route::RouteDecision::kUnsupportedKind);
+  // A computed trait (computation_class "trait") is not an audience.
+  EXPECT_EQ(harness.decision(engage("identify", "ltv", R"("traits":{"ltv":true})", "trait")),
+            route::RouteDecision::kUnsupportedKind);
+  // An ordinary track called Audience Entered is just an unmapped event.
+  EXPECT_EQ(harness.decision(track("Audience Entered", R"({"high_value_users":true})")),
+            route::RouteDecision::kUnmappedEvent);
+  // Engage says which trait; a non-boolean or missing one is counted, not guessed.
+  EXPECT_EQ(harness.decision(engage("identify", "vip", R"("traits":{"vip":"yes"})")),
+            route::RouteDecision::kNoAudienceValue);
+  EXPECT_EQ(harness.decision(engage("identify", "vip", R"("traits":{"other":true})")),
+            route::RouteDecision::kNoAudienceValue);
+  // Turned off, Engage calls are not sent either.
+  SpideoSettings off = settings();
+  off.audiences.enabled = false;
+  SpideoHarness no_audiences(off);
+  EXPECT_EQ(no_audiences.decision(engage("identify", "vip", R"("traits":{"vip":true})")),
+            route::RouteDecision::kUnsupportedKind);
 }
 
 TEST(SpideoRequestBuilderTest, AddsTheEscapedApiKeyAndKeepsMethodAndBody) {
@@ -172,12 +300,28 @@ TEST(SpideoRequestBuilderTest, AddsTheEscapedApiKeyAndKeepsMethodAndBody) {
   EXPECT_EQ(request.url,
             "https://acme.spideo.tv/api/users/u/interactions/play/a?apikey=sp-key%2F%2B%3D");
   EXPECT_EQ(json::parse(request.body), json::parse(R"({"origin":"home"})"));
+  for (const auto& header : request.headers) EXPECT_EQ(header.find("sp-key"), std::string::npos);
 
   item.payload = R"({"method":"POST","url":"https://h/x?v=1","body":{}})";
   const delivery::HttpRequest empty = builder.build({item});
   EXPECT_EQ(empty.url, "https://h/x?v=1&apikey=sp-key%2F%2B%3D");
   EXPECT_TRUE(empty.body.empty());
   EXPECT_EQ(empty.method, "POST");
+}
+
+TEST(SpideoRequestBuilderTest, HeaderAuthLeavesTheQueryAlone) {
+  SpideoSettings s = settings();
+  s.auth.placement = delivery::AuthPlacement::kHeader;
+  s.auth.header = "X-API-Key";
+  s.auth.value_template = "{api_key}";
+  SpideoRequestBuilder builder(s);
+  delivery::DeliveryItem item;
+  item.payload = R"({"method":"PUT","url":"https://h/api/users/u/properties/p?v=1","body":{"value":true}})";
+  const delivery::HttpRequest request = builder.build({item});
+  EXPECT_EQ(request.url, "https://h/api/users/u/properties/p?v=1");
+  EXPECT_EQ(request.headers, (std::vector<std::string>{"Content-Type: application/json", "Expect:",
+                                                       "X-API-Key: sp-key/+="}));
+  EXPECT_EQ(builder.secrets(), (std::vector<std::string>{"sp-key/+=", "sp-key%2F%2B%3D"}));
 }
 
 TEST(SpideoMappingTest, FillUrlTemplateLeavesUnknownPlaceholders) {
