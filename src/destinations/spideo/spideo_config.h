@@ -6,6 +6,7 @@
 #include <string>
 
 #include "delivery/delivery_config.h"
+#include "delivery/transport_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
 
@@ -37,7 +38,10 @@ struct SpideoSettings {
   delivery::RetrySettings retry;
   delivery::ConcurrencySettings concurrency;
   double rate_limit_per_s = 0;
-  bool tls_verify = true;
+  // TLS trust and client certificate (`tls`, and the older `tls_verify`).
+  delivery::TlsSettings tls;
+  // Egress proxy URL. Default empty: HTTPS_PROXY / NO_PROXY from the environment.
+  std::string proxy;
   route::RoutingRules routing;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {
@@ -58,6 +62,8 @@ struct SpideoSettings {
     retry.validate(path + ".retry", errors);
     concurrency.validate(path + ".concurrency", errors);
     errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+    tls.validate(path + ".tls", errors);
+    delivery::validate_proxy(proxy, path + ".proxy", errors);
     routing.validate(path + ".routing", errors);
   }
 };

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "delivery/delivery_config.h"
+#include "delivery/transport_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
 
@@ -41,8 +42,10 @@ struct VidoraSettings {
   double rate_limit_per_s = 0;
   // Strips personal data from mParticle events (DESIGN.md §3). Default true.
   bool personal_data_filtering = true;
-  // Verify the server's TLS certificate. Default true; turning it off is logged.
-  bool tls_verify = true;
+  // TLS trust and client certificate (`tls`, and the older `tls_verify`).
+  delivery::TlsSettings tls;
+  // Egress proxy URL. Default empty: HTTPS_PROXY / NO_PROXY from the environment.
+  std::string proxy;
   // Include/exclude and consent rules (DESIGN.md §4 routing). Default: none.
   route::RoutingRules routing;
 
@@ -56,6 +59,8 @@ struct VidoraSettings {
     retry.validate(path + ".retry", errors);
     concurrency.validate(path + ".concurrency", errors);
     errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+    tls.validate(path + ".tls", errors);
+    delivery::validate_proxy(proxy, path + ".proxy", errors);
     routing.validate(path + ".routing", errors);
   }
 
