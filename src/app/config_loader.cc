@@ -277,7 +277,8 @@ void read_transport(Section& destination, delivery::TlsSettings& tls, std::strin
     // A passphrase written into the file would land in a ConfigMap: only an
     // ${ENV} reference (a Secret) is accepted. The error never quotes it.
     const YAML::Node password = section->raw("key_password");
-    if (password && password.IsScalar() && password.Scalar().find("${") == std::string::npos) {
+    if (password && password.IsScalar() && !password.Scalar().empty() &&
+        password.Scalar().find("${") == std::string::npos) {
       section->ctx().errors.add(section->child_path("key_password"),
                                 "must be an ${ENV} reference, not a literal secret");
     } else {
