@@ -85,6 +85,17 @@ double metric(int admin_port, const std::string& series) {
   return std::stod(reply->body.substr(at + series.size() + 2));
 }
 
+// Waits until every produced event is recorded by `emulator`, and checks that
+// none was lost or dead-lettered on the way.
+void expect_all_delivered(const emulator::Emulator& emulator, DlqReader& dlq,
+                          const std::vector<ProducedMessage>& produced, const std::string& log) {
+  ASSERT_TRUE(wait_for_all(emulator, dlq, produced, 60s))
+      << recorded_ids(emulator).size() << " recorded\n" << log;
+  const Accounting accounting = account(produced, recorded_ids(emulator), dlq.records());
+  EXPECT_EQ(accounting.lost, 0u) << accounting.summary();
+  EXPECT_EQ(accounting.dead_lettered, 0u) << accounting.summary();
+}
+
 class DestinationTransportTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -145,11 +156,7 @@ TEST_F(DestinationTransportTest, PrivateCaIsRefusedWithoutCaFileNothingLostThenD
   config.vidora.tls.ca_file = pki.ca;
   ASSERT_TRUE(config.validate().empty());
   RelayRunner trusting(config);
-  ASSERT_TRUE(wait_for_all(*emulator, dlq, produced, 60s))
-      << recorded_ids(*emulator).size() << " recorded\n" << log();
-  const Accounting accounting = account(produced, recorded_ids(*emulator), dlq.records());
-  EXPECT_EQ(accounting.lost, 0u) << accounting.summary();
-  EXPECT_EQ(accounting.dead_lettered, 0u) << accounting.summary();
+  expect_all_delivered(*emulator, dlq, produced, log());
   EXPECT_EQ(metric(trusting.admin_port(), kTlsErrors), 0);
   trusting.stop();
 }
@@ -181,10 +188,7 @@ TEST_F(DestinationTransportTest, MutualTlsDeliversOnlyWithTheClientCertificate) 
   ASSERT_TRUE(config.validate().empty());
   DlqReader dlq(cluster.brokers());
   RelayRunner authenticated(config);
-  ASSERT_TRUE(wait_for_all(*emulator, dlq, produced, 60s)) << log();
-  const Accounting accounting = account(produced, recorded_ids(*emulator), dlq.records());
-  EXPECT_EQ(accounting.lost, 0u) << accounting.summary();
-  EXPECT_EQ(accounting.dead_lettered, 0u) << accounting.summary();
+  expect_all_delivered(*emulator, dlq, produced, log());
   authenticated.stop();
 }
 
@@ -261,10 +265,7 @@ TEST_F(DestinationTransportTest, ProxyCarriesTheTrafficOfAnHttpDestination) {
   ASSERT_TRUE(config.validate().empty());
   DlqReader dlq(cluster.brokers());
   RelayRunner relay(config);
-  ASSERT_TRUE(wait_for_all(*emulator, dlq, produced, 60s)) << log();
-  const Accounting accounting = account(produced, recorded_ids(*emulator), dlq.records());
-  EXPECT_EQ(accounting.lost, 0u) << accounting.summary();
-  EXPECT_EQ(accounting.dead_lettered, 0u) << accounting.summary();
+  expect_all_delivered(*emulator, dlq, produced, log());
   const auto targets = proxy.targets();
   ASSERT_FALSE(targets.empty());
   for (const auto& target : targets) {

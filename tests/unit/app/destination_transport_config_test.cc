@@ -3,37 +3,22 @@
 // file checks at load time, and secrets that never appear in an error.
 #include <gtest/gtest.h>
 
-#include <cstdio>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
 
 #include "app/config_loader.h"
+#include "support/config_helpers.h"
 
 namespace cdp_relay::app {
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-std::string all_errors(const LoadedConfig& loaded) {
-  std::string text;
-  for (const auto& e : loaded.errors.all()) text += e.path + ": " + e.message + "\n";
-  return text;
-}
-
-std::string error_at(const LoadedConfig& loaded, const std::string& path) {
-  for (const auto& e : loaded.errors.all()) {
-    if (e.path == path) return e.message;
-  }
-  return "";
-}
+using cdp_relay::testing::all_errors;
+using cdp_relay::testing::env_of;
+using cdp_relay::testing::error_at;
 
 class DestinationTransportConfigTest : public ::testing::Test {
  protected:
