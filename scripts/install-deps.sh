@@ -15,6 +15,7 @@ test_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 curl unzip nodejs npm prometheus docker-compose
   clang libclang-rt-14-dev   # libFuzzer targets and sanitizer runtimes (scripts/fuzz.sh)
+  openssl libssl-dev         # test CAs and certificates (openssl CLI); cpp-httplib's HTTPS server
 )
 
 case "$profile" in

@@ -68,13 +68,13 @@ int run_relay(const RelayConfig& config) {
   SystemClock clock;
   SystemRandom random;
   try {
-    if (config.vidora.enabled && !config.vidora.tls_verify) {
+    if (config.vidora.enabled && !config.vidora.tls.verify) {
       obs::log(obs::LogLevel::kWarn, "TLS certificate verification is OFF for vidora",
-               {{"key", "destinations.vidora.tls_verify"}});
+               {{"key", "destinations.vidora.tls.verify"}});
     }
-    if (config.spideo.enabled && !config.spideo.tls_verify) {
+    if (config.spideo.enabled && !config.spideo.tls.verify) {
       obs::log(obs::LogLevel::kWarn, "TLS certificate verification is OFF for spideo",
-               {{"key", "destinations.spideo.tls_verify"}});
+               {{"key", "destinations.spideo.tls.verify"}});
     }
     Relay relay(config, clock, random);
     const auto& from_ms = config.kafka.start_from_timestamp_ms;

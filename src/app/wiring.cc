@@ -66,12 +66,13 @@ Relay::Relay(const RelayConfig& config, Clock& clock, Random& random)
   auto add_http_destination = [&](delivery::EngineSettings settings,
                                   std::unique_ptr<route::EventEncoder> encoder,
                                   std::unique_ptr<delivery::RequestBuilder> builder,
-                                  bool tls_verify, const route::RoutingRules& rules) {
+                                  delivery::CurlClientOptions transport,
+                                  const route::RoutingRules& rules) {
     const std::string name = settings.destination;
     destinations.push_back(route::RoutedEncoder{std::move(encoder), rules});
     engines_.push_back(std::make_unique<delivery::DeliveryEngine>(
         std::move(settings), std::move(builder),
-        std::make_unique<delivery::CurlMultiClient>(delivery::CurlClientOptions{tls_verify, 0}),
+        std::make_unique<delivery::CurlMultiClient>(std::move(transport)),
         clock, random, &metrics_->delivery(name)));
     routes.push_back(OutputRoute{engines_.back().get(), nullptr, {}, &metrics_->route(name),
                                  &health_.add_destination(name)});
@@ -81,14 +82,16 @@ Relay::Relay(const RelayConfig& config, Clock& clock, Random& random)
         vidora_engine_settings(config_),
         std::make_unique<destinations::vidora::VidoraEventEncoder>(config_.vidora),
         std::make_unique<destinations::vidora::VidoraRequestBuilder>(config_.vidora),
-        config_.vidora.tls_verify, config_.vidora.routing);
+        delivery::CurlClientOptions{config_.vidora.tls, config_.vidora.proxy, 0},
+        config_.vidora.routing);
   }
   if (config_.spideo.enabled) {
     add_http_destination(
         spideo_engine_settings(config_),
         std::make_unique<destinations::spideo::SpideoEventEncoder>(config_.spideo),
         std::make_unique<destinations::spideo::SpideoRequestBuilder>(config_.spideo),
-        config_.spideo.tls_verify, config_.spideo.routing);
+        delivery::CurlClientOptions{config_.spideo.tls, config_.spideo.proxy, 0},
+        config_.spideo.routing);
   }
   if (config_.normalized.enabled) {
     normalized_ = std::make_unique<kafka_sinks::KafkaWriter>(properties, "normalized",

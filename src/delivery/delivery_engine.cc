@@ -170,9 +170,16 @@ void DeliveryEngine::count_response(const HttpResponse& response) {
   if (status == 401 || status == 403) {
     obs::log(obs::LogLevel::kError, "destination rejects the credentials; events are held",
              {{"destination", settings_.destination}, {"status", std::to_string(status)}});
-  } else if (status == 0) {
+  } else if (status == kTransportErrorStatus) {
+    // The class tells DNS from a firewall from an untrusted certificate;
+    // curl's message (already stripped of the URL's query by the client)
+    // says which name, port or certificate.
+    const std::string_view kind = to_string(response.transport_error_kind);
+    if (metrics_ != nullptr) metrics_->transport_error(response.transport_error_kind).Increment();
     obs::log(obs::LogLevel::kWarn, "destination transport error",
-             {{"destination", settings_.destination}});
+             {{"destination", settings_.destination},
+              {"kind", kind},
+              {"error", redact(response.transport_error)}});
   } else {
     obs::log(obs::LogLevel::kWarn, "destination answered an error status",
              {{"destination", settings_.destination}, {"status", std::to_string(status)}});

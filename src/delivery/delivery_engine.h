@@ -23,7 +23,7 @@
 // breaker is open nothing is dropped: batches wait.
 //
 // Metrics (optional, obs::DeliveryMetrics): delivered and dead-lettered
-// events, responses by code, request duration, batch size, end-to-end
+// events, responses by code, transport errors by kind, request duration, batch size, end-to-end
 // latency, retries, and after every poll() the in-flight, limit, circuit,
 // auth and pending gauges. Counted here because only the engine sees each
 // attempt; the pipeline loop counts what it routes.

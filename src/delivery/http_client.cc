@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
@@ -12,6 +14,7 @@ struct CurlMultiClient::Transfer {
   HttpRequest request;
   curl_slist* headers = nullptr;
   HttpResponse response;
+  char error_buffer[CURL_ERROR_SIZE] = {};  // curl's detailed message on failure
 };
 
 namespace {
@@ -36,10 +39,55 @@ bool iequals_prefix(std::string_view text, std::string_view prefix) {
   return true;
 }
 
+// The whole file, or nullopt when it cannot be opened.
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) return std::nullopt;
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// libcurl's default CA bundle (Debian: /etc/ssl/certs/ca-certificates.crt)
+// followed by the operator's PEM file.
+std::string system_bundle_plus(const std::string& ca_file) {
+  std::optional<std::string> extra = read_file(ca_file);
+  if (!extra) throw std::runtime_error("cannot read the TLS CA file " + ca_file);
+  std::string bundle;
+  const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+  if (info != nullptr && info->cainfo != nullptr) {
+    // An image without ca-certificates has no system bundle: the operator's
+    // CA (and libcurl's CA directory, if any) is then all there is.
+    if (std::optional<std::string> system = read_file(info->cainfo)) bundle = std::move(*system);
+  }
+  if (!bundle.empty() && bundle.back() != '\n') bundle.push_back('\n');
+  bundle += *extra;
+  return bundle;
+}
+
+// The password of a proxy URL's user:password@ part, and the whole part.
+std::vector<std::string> proxy_credentials(const std::string& proxy) {
+  const size_t scheme_end = proxy.find("://");
+  const size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+  const size_t at = proxy.find('@', start);
+  if (at == std::string::npos) return {};
+  const std::string userinfo = proxy.substr(start, at - start);
+  std::vector<std::string> secrets{userinfo};
+  if (const size_t colon = userinfo.find(':'); colon != std::string::npos) {
+    secrets.push_back(userinfo.substr(colon + 1));
+  }
+  return secrets;
+}
+
 }  // namespace
 
-CurlMultiClient::CurlMultiClient(CurlClientOptions options) : options_(options) {
+CurlMultiClient::CurlMultiClient(CurlClientOptions options) : options_(std::move(options)) {
   global_init_once();
+  if (!options_.tls.ca_file.empty()) ca_bundle_ = system_bundle_plus(options_.tls.ca_file);
+  secrets_ = proxy_credentials(options_.proxy);
+  if (!options_.tls.key_password.empty()) secrets_.push_back(options_.tls.key_password);
+  // Longest first, so a password inside the user:password part is not
+  // replaced before the whole part is.
+  std::sort(secrets_.begin(), secrets_.end(),
+            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
   curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
@@ -111,8 +159,7 @@ void CurlMultiClient::start(uint64_t ticket, HttpRequest request) {
                    static_cast<long>(std::min<int64_t>(req.timeout.count(), 10000)));
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options_.tls_verify ? 1L : 0L);
-  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options_.tls_verify ? 2L : 0L);
+  apply_transport_options(handle, transfer->error_buffer);
   curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &CurlMultiClient::on_body);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, transfer);
@@ -121,6 +168,27 @@ void CurlMultiClient::start(uint64_t ticket, HttpRequest request) {
   curl_easy_setopt(handle, CURLOPT_PRIVATE, transfer);
   transfers_.emplace(handle, transfer);
   curl_multi_add_handle(multi_, handle);
+}
+
+void CurlMultiClient::apply_transport_options(CURL* handle, char* error_buffer) {
+  error_buffer[0] = '\0';
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  const TlsSettings& tls = options_.tls;
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, tls.verify ? 1L : 0L);
+  curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, tls.verify ? 2L : 0L);
+  if (!ca_bundle_.empty()) {
+    curl_blob blob{ca_bundle_.data(), ca_bundle_.size(), CURL_BLOB_NOCOPY};
+    curl_easy_setopt(handle, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (!tls.cert_file.empty()) {
+    curl_easy_setopt(handle, CURLOPT_SSLCERT, tls.cert_file.c_str());
+    curl_easy_setopt(handle, CURLOPT_SSLKEY,
+                     (tls.key_file.empty() ? tls.cert_file : tls.key_file).c_str());
+    if (!tls.key_password.empty()) {
+      curl_easy_setopt(handle, CURLOPT_KEYPASSWD, tls.key_password.c_str());
+    }
+  }
+  if (!options_.proxy.empty()) curl_easy_setopt(handle, CURLOPT_PROXY, options_.proxy.c_str());
 }
 
 void CurlMultiClient::poll(std::chrono::milliseconds max_wait,
@@ -145,8 +213,9 @@ void CurlMultiClient::poll(std::chrono::milliseconds max_wait,
       response.status = static_cast<int>(status);
     } else {
       response.status = 0;
-      // The code's generic text: never curl's error buffer, which can quote the URL.
-      response.transport_error = curl_easy_strerror(message->data.result);
+      response.transport_error_kind = classify_transport_error(message->data.result);
+      response.transport_error = transport_error_message(
+          message->data.result, transfer->error_buffer, transfer->request.url, secrets_);
     }
     curl_off_t total_us = 0;
     curl_easy_getinfo(handle, CURLINFO_TOTAL_TIME_T, &total_us);

@@ -2,8 +2,9 @@
 // and its libcurl multi implementation.
 //
 // The URL of a request may carry a secret (api_key as a query parameter), so
-// nothing here logs URLs, and transport error texts are built from curl's
-// error codes, never from the URL.
+// nothing here logs URLs, and a transport error's text (curl's detailed
+// message) has the URL's query and the transport secrets replaced before it
+// leaves the client (delivery/transport_error.h).
 #pragma once
 
 #include <curl/curl.h>
@@ -15,6 +16,9 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+
+#include "delivery/transport_config.h"
+#include "delivery/transport_error.h"
 
 namespace cdp_relay::delivery {
 
@@ -30,7 +34,10 @@ struct HttpResponse {
   int status = 0;                          // 0: transport error (timeout, reset, refused)
   std::string body;                        // at most kMaxResponseBody bytes
   std::optional<std::string> retry_after;  // the Retry-After header, verbatim
-  std::string transport_error;             // curl's description when status is 0
+  // When status is 0: curl's message, safe to log (see transport_error.h),
+  // and its class.
+  std::string transport_error;
+  TransportErrorKind transport_error_kind = TransportErrorKind::kOther;
   std::chrono::microseconds elapsed{0};
 };
 
@@ -49,7 +56,9 @@ class HttpClient {
 };
 
 struct CurlClientOptions {
-  bool tls_verify = true;
+  TlsSettings tls;
+  // Egress proxy URL; empty: libcurl reads HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
+  std::string proxy;
   // Idle connections kept per host; keep-alive makes batches cheap.
   long max_host_connections = 0;  // 0 = unlimited (bounded by concurrency)
 };
@@ -57,8 +66,17 @@ struct CurlClientOptions {
 // libcurl multi: keep-alive through the multi handle's connection cache,
 // HTTP/2 multiplexing where the server offers it over TLS, TLS verification
 // on unless explicitly disabled.
+//
+// Trust: with tls.ca_file set, the client trusts the system store AND that
+// file. libcurl's CURLOPT_CAINFO would replace the system bundle (the public
+// endpoint would stop verifying the day it is pointed at a private CA), so the
+// client reads libcurl's default bundle and the operator's file once, here,
+// and hands the concatenation to every handle as CURLOPT_CAINFO_BLOB (not
+// copied per request).
 class CurlMultiClient final : public HttpClient {
  public:
+  // Throws std::runtime_error when a configured TLS file cannot be read (the
+  // config loader checked them; this catches a file removed since).
   explicit CurlMultiClient(CurlClientOptions options);
   ~CurlMultiClient() override;
   CurlMultiClient(const CurlMultiClient&) = delete;
@@ -74,7 +92,11 @@ class CurlMultiClient final : public HttpClient {
   static size_t on_body(char* data, size_t size, size_t count, void* user);
   static size_t on_header(char* data, size_t size, size_t count, void* user);
 
+  void apply_transport_options(CURL* handle, char* error_buffer);
+
   CurlClientOptions options_;
+  std::string ca_bundle_;             // system bundle + tls.ca_file; empty: defaults
+  std::vector<std::string> secrets_;  // replaced in error messages
   CURLM* multi_ = nullptr;
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::vector<CURL*> idle_handles_;  // reused easy handles

@@ -110,7 +110,19 @@ bool Emulator::start() {
   if (!recorder_.open(options_.record_file, error_)) return false;
   recorder_.set_keep_in_memory(options_.keep_in_memory);
 
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls_cert_file.empty()) {
+    server_ = std::make_unique<httplib::Server>();
+  } else {
+    const char* client_ca =
+        options_.tls_client_ca_file.empty() ? nullptr : options_.tls_client_ca_file.c_str();
+    auto tls_server = std::make_unique<httplib::SSLServer>(
+        options_.tls_cert_file.c_str(), options_.tls_key_file.c_str(), client_ca);
+    if (!tls_server->is_valid()) {
+      error_ = "cannot load the TLS certificate, key or client CA";
+      return false;
+    }
+    server_ = std::move(tls_server);
+  }
   const size_t threads = static_cast<size_t>(std::max(options_.worker_threads, 1));
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Relays keep connections open; don't make them reconnect every 5 requests.

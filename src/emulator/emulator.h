@@ -83,6 +83,13 @@ struct EmulatorOptions {
   size_t max_body_bytes = 512 * 1024;
   // Worker threads: bounds how many requests can hang in a delay at once.
   int worker_threads = 64;
+  // Serve HTTPS with this PEM certificate chain and key instead of plain
+  // HTTP (tests of the relay's TLS settings). Default empty: plain HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // With TLS: require a client certificate issued by this PEM CA (mutual
+  // TLS). Default empty: no client certificate asked for.
+  std::string tls_client_ca_file;
   // The fault script in force from start().
   FaultScript script;
   // Time source for the script's from_s/until_s window; nullptr = system

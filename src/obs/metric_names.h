@@ -10,7 +10,7 @@
 //  - Labels come only from bounded sets: destination (configured
 //    destinations, plus "none" for decode failures and "normalized" for the
 //    normalized topic), reason (the closed Reason enum), code (HTTP status,
-//    0 = transport error), topic (configured source topics), partition
+//    0 = transport error), kind (delivery::TransportErrorKind), topic (configured source topics), partition
 //    (assigned partitions), sink (dead_letter | normalized), event (assign |
 //    revoke | lost), version. Never a user, a message id, a URL or an error
 //    text (STYLE.md smell 5).
@@ -101,6 +101,10 @@ inline constexpr Spec kEventsDelivered{"cdp_relay_events_delivered_total", Type:
 inline constexpr Spec kHttpRequests{
     "cdp_relay_http_requests_total", Type::kCounter, "destination,code",
     "HTTP responses by status code (code=0: transport error or timeout)"};
+inline constexpr Spec kTransportErrors{
+    "cdp_relay_transport_errors_total", Type::kCounter, "destination,kind",
+    "Requests that got no HTTP response, by class: kind=dns, connect, tls, timeout or other "
+    "(each is also counted as code=0 in cdp_relay_http_requests_total)"};
 inline constexpr Spec kHttpRequestDuration{
     "cdp_relay_http_request_duration_seconds", Type::kHistogram, "destination",
     "Time from sending a request to its response or failure"};
@@ -149,7 +153,8 @@ inline constexpr std::array kAll = {
     &kConsumerPaused,    &kInflightMessages,  &kInflightBytes,      &kEventsInvalid,
     &kEventsRouted,      &kEventsSkipped,     &kEventsFiltered,     &kValuesDropped,
     &kEventsDeadLettered,
-    &kEventsDelivered,   &kHttpRequests,      &kHttpRequestDuration, &kBatchEvents,
+    &kEventsDelivered,   &kHttpRequests,      &kTransportErrors,    &kHttpRequestDuration,
+    &kBatchEvents,
     &kInflightRequests,  &kConcurrencyLimit,  &kRetries,            &kCircuitOpen,
     &kAuthFailing,       &kPendingEvents,     &kEndToEndLatency,    &kKafkaRecordsAcked,
     &kKafkaProduceErrors, &kKafkaPendingRecords, &kBuildInfo,       &kReady,

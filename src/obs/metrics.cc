@@ -143,6 +143,11 @@ DeliveryMetrics::DeliveryMetrics(const Families& families, std::string destinati
     dead_lettered_[i] = &families.events_dead_lettered->Add(
         {{"destination", destination_}, {"reason", std::string(to_string(reason))}});
   }
+  for (size_t i = 0; i < delivery::kTransportErrorKindCount; ++i) {
+    const auto kind = static_cast<delivery::TransportErrorKind>(i);
+    transport_errors_[i] = &families.transport_errors->Add(
+        {{"destination", destination_}, {"kind", std::string(delivery::to_string(kind))}});
+  }
   // The success series exists from the start: "no 2xx while consuming" alerts
   // need a zero, not an absent series.
   http_response(200);
@@ -190,6 +195,7 @@ Metrics::Metrics(std::string_view version) : registry_(std::make_shared<promethe
   f.events_dead_lettered = &register_family(BuildCounter(), metric::kEventsDeadLettered, r);
   f.events_delivered = &register_family(BuildCounter(), metric::kEventsDelivered, r);
   f.http_requests = &register_family(BuildCounter(), metric::kHttpRequests, r);
+  f.transport_errors = &register_family(BuildCounter(), metric::kTransportErrors, r);
   f.http_request_duration = &register_family(BuildHistogram(), metric::kHttpRequestDuration, r);
   f.batch_events = &register_family(BuildHistogram(), metric::kBatchEvents, r);
   f.inflight_requests = &register_family(BuildGauge(), metric::kInflightRequests, r);

@@ -29,6 +29,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "delivery/transport_error.h"
 #include "route/route_decision.h"
 #include "cdp_relay/error.h"
 
@@ -95,6 +96,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>* events_dead_lettered;
   prometheus::Family<prometheus::Counter>* events_delivered;
   prometheus::Family<prometheus::Counter>* http_requests;
+  prometheus::Family<prometheus::Counter>* transport_errors;
   prometheus::Family<prometheus::Histogram>* http_request_duration;
   prometheus::Family<prometheus::Histogram>* batch_events;
   prometheus::Family<prometheus::Gauge>* inflight_requests;
@@ -162,10 +164,14 @@ class TransformMetrics {
   prometheus::Counter& dead_lettered(Reason reason) {
     return *dead_lettered_[static_cast<size_t>(reason)];
   }
+  prometheus::Counter& transport_error(delivery::TransportErrorKind kind) {
+    return *transport_errors_[static_cast<size_t>(kind)];
+  }
 
  private:
   std::array<prometheus::Counter*, kReasonCount> invalid_{};
   std::array<prometheus::Counter*, kReasonCount> dead_lettered_{};
+  std::array<prometheus::Counter*, delivery::kTransportErrorKindCount> transport_errors_{};
 };
 
 // One output route of the transform stage (an HTTP destination or the
@@ -191,6 +197,9 @@ class DeliveryMetrics {
   prometheus::Counter& dead_lettered(Reason reason) {
     return *dead_lettered_[static_cast<size_t>(reason)];
   }
+  prometheus::Counter& transport_error(delivery::TransportErrorKind kind) {
+    return *transport_errors_[static_cast<size_t>(kind)];
+  }
   const std::string& destination() const { return destination_; }
 
  private:
@@ -198,6 +207,7 @@ class DeliveryMetrics {
   std::string destination_;
   std::unordered_map<int, prometheus::Counter*> responses_;
   std::array<prometheus::Counter*, kReasonCount> dead_lettered_{};
+  std::array<prometheus::Counter*, delivery::kTransportErrorKindCount> transport_errors_{};
 
  public:
   prometheus::Counter& delivered;

@@ -505,7 +505,11 @@ std::string relay_yaml(const app::RelayConfig& config) {
       << "    api_key: " << quoted(vidora.api_key) << "\n"
       << "    base_url: " << quoted(vidora.base_url) << "\n"
       << "    path: " << quoted(vidora.path) << "\n"
-      << "    tls_verify: " << (vidora.tls_verify ? "true" : "false") << "\n"
+      << "    tls:\n      verify: " << (vidora.tls.verify ? "true" : "false") << "\n"
+      << "      ca_file: " << quoted(vidora.tls.ca_file) << "\n"
+      << "      cert_file: " << quoted(vidora.tls.cert_file) << "\n"
+      << "      key_file: " << quoted(vidora.tls.key_file) << "\n"
+      << "    proxy: " << quoted(vidora.proxy) << "\n"
       << "    batch: { max_events: " << vidora.batch.max_events
       << ", max_bytes: " << vidora.batch.max_bytes << ", linger_ms: " << vidora.batch.linger_ms
       << " }\n"

@@ -1,5 +1,5 @@
 // TLS verification (issue 7, "Security and hygiene"): on by default; the
-// explicit `tls_verify: false` key turns it off, and the relay process then
+// explicit `tls.verify: false` key turns it off, and the relay process then
 // logs a warning naming the key. Checked on the real binary's log.
 #include <gtest/gtest.h>
 
@@ -29,14 +29,14 @@ TEST(TlsVerifyIntegrationTest, OffIsLoggedAsAWarningNamingTheKey) {
   auto emulator = start_emulator();
   TempDir dir;
   auto config = relay_config(cluster, *emulator, "it-tls-off");
-  config.vidora.tls_verify = false;
+  config.vidora.tls.verify = false;
   ChildRelay child(config, dir, "relay");
   ASSERT_TRUE(wait_until([&] { return contains(child.log(), "relay started"); }, 60s))
       << child.log();
   const std::string log = child.log();
   EXPECT_TRUE(contains(log, R"("level":"warn","msg":"TLS certificate verification is OFF for vidora")"))
       << log;
-  EXPECT_TRUE(contains(log, R"("key":"destinations.vidora.tls_verify")")) << log;
+  EXPECT_TRUE(contains(log, R"("key":"destinations.vidora.tls.verify")")) << log;
   stop(child);
 }
 
@@ -45,7 +45,7 @@ TEST(TlsVerifyIntegrationTest, DefaultIsOnAndLogsNoWarning) {
   auto emulator = start_emulator();
   TempDir dir;
   const auto config = relay_config(cluster, *emulator, "it-tls-on");
-  ASSERT_TRUE(config.vidora.tls_verify);
+  ASSERT_TRUE(config.vidora.tls.verify);
   ChildRelay child(config, dir, "relay");
   ASSERT_TRUE(wait_until([&] { return contains(child.log(), "relay started"); }, 60s))
       << child.log();

@@ -37,6 +37,8 @@ void SpideoSettings::validate(const std::string& path, util::ConfigErrors& error
   retry.validate(path + ".retry", errors);
   concurrency.validate(path + ".concurrency", errors);
   errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+  tls.validate(path + ".tls", errors);
+  delivery::validate_proxy(proxy, path + ".proxy", errors);
   routing.validate(path + ".routing", errors);
 }
 

@@ -8,6 +8,7 @@
 
 #include "delivery/api_key_auth.h"
 #include "delivery/delivery_config.h"
+#include "delivery/transport_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
 
@@ -50,7 +51,10 @@ struct SpideoSettings {
   delivery::RetrySettings retry;
   delivery::ConcurrencySettings concurrency;
   double rate_limit_per_s = 0;
-  bool tls_verify = true;
+  // TLS trust and client certificate (`tls`, and the older `tls_verify`).
+  delivery::TlsSettings tls;
+  // Egress proxy URL. Default empty: HTTPS_PROXY / NO_PROXY from the environment.
+  std::string proxy;
   route::RoutingRules routing;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const;

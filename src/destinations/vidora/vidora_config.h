@@ -10,6 +10,7 @@
 
 #include "delivery/api_key_auth.h"
 #include "delivery/delivery_config.h"
+#include "delivery/transport_config.h"
 #include "route/route_config.h"
 #include "util/config_errors.h"
 
@@ -66,8 +67,10 @@ struct VidoraSettings {
     }
     return false;
   }
-  // Verify the server's TLS certificate. Default true; turning it off is logged.
-  bool tls_verify = true;
+  // TLS trust and client certificate (`tls`, and the older `tls_verify`).
+  delivery::TlsSettings tls;
+  // Egress proxy URL. Default empty: HTTPS_PROXY / NO_PROXY from the environment.
+  std::string proxy;
   // Include/exclude and consent rules (DESIGN.md §4 routing). Default: none.
   route::RoutingRules routing;
 
@@ -82,6 +85,8 @@ struct VidoraSettings {
     retry.validate(path + ".retry", errors);
     concurrency.validate(path + ".concurrency", errors);
     errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
+    tls.validate(path + ".tls", errors);
+    delivery::validate_proxy(proxy, path + ".proxy", errors);
     routing.validate(path + ".routing", errors);
     for (size_t i = 0; i < segment_context.size(); ++i) {
       errors.check(is_segment_context_field(segment_context[i]),

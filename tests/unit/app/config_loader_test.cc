@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "support/config_helpers.h"
 #include "support/test_paths.h"
 
 namespace cdp_relay::app {
@@ -17,27 +18,9 @@ namespace {
 using cdp_relay::testing::read_file;
 using cdp_relay::testing::source_path;
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-std::string all_errors(const LoadedConfig& loaded) {
-  std::string text;
-  for (const auto& e : loaded.errors.all()) text += e.path + ": " + e.message + "\n";
-  return text;
-}
-
-// The message at `path`, or "" when there is no error at exactly that path.
-std::string error_at(const LoadedConfig& loaded, const std::string& path) {
-  for (const auto& e : loaded.errors.all()) {
-    if (e.path == path) return e.message;
-  }
-  return "";
-}
+using cdp_relay::testing::all_errors;
+using cdp_relay::testing::env_of;
+using cdp_relay::testing::error_at;
 
 bool has_error(const LoadedConfig& loaded, const std::string& path) {
   for (const auto& e : loaded.errors.all()) {

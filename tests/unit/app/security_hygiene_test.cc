@@ -31,11 +31,11 @@ const std::string kBase =
 TEST(TlsVerifyConfigTest, OnByDefaultOffOnlyWithTheExplicitKey) {
   auto loaded = load_config_text(kBase, no_env);
   ASSERT_TRUE(loaded.errors.empty());
-  EXPECT_TRUE(loaded.config.vidora.tls_verify);
-  EXPECT_TRUE(loaded.config.spideo.tls_verify);
+  EXPECT_TRUE(loaded.config.vidora.tls.verify);
+  EXPECT_TRUE(loaded.config.spideo.tls.verify);
   loaded = load_config_text(kBase + "    tls_verify: false\n", no_env);
   ASSERT_TRUE(loaded.errors.empty());
-  EXPECT_FALSE(loaded.config.vidora.tls_verify);
+  EXPECT_FALSE(loaded.config.vidora.tls.verify);
   // Only a boolean turns it off.
   loaded = load_config_text(kBase + "    tls_verify: no-thanks\n", no_env);
   EXPECT_FALSE(loaded.errors.empty());

@@ -11,6 +11,8 @@
 
 #include "destinations/vidora/vidora_config.h"
 #include "destinations/vidora/vidora_request_builder.h"
+#include "obs/log.h"
+#include "obs/metrics.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -54,7 +56,8 @@ HttpResponse status(int code, std::optional<std::string> retry_after = std::null
 
 class DeliveryEngineTest : public ::testing::Test {
  protected:
-  void make_engine(size_t max_events = 500, int64_t linger_ms = 100) {
+  void make_engine(size_t max_events = 500, int64_t linger_ms = 100,
+                   obs::DeliveryMetrics* metrics = nullptr) {
     destinations::vidora::VidoraSettings vidora;
     vidora.api_key = "test secret/key";
     vidora.base_url = "http://127.0.0.1:1";
@@ -71,7 +74,7 @@ class DeliveryEngineTest : public ::testing::Test {
     settings.concurrency.max = 4;
     engine_ = std::make_unique<DeliveryEngine>(
         settings, std::make_unique<destinations::vidora::VidoraRequestBuilder>(vidora),
-        std::make_unique<ScriptedHttp>(&responder_, &requests_), clock_, random_);
+        std::make_unique<ScriptedHttp>(&responder_, &requests_), clock_, random_, metrics);
   }
 
   void submit(const std::string& user, const std::string& id, size_t padding = 0) {
@@ -283,6 +286,42 @@ TEST_F(DeliveryEngineTest, SecretsEchoedInAResponseBodyNeverReachTheOutcome) {
   EXPECT_EQ(message.find("test secret/key"), std::string::npos) << message;
   EXPECT_EQ(message.find("test%20secret%2Fkey"), std::string::npos) << message;
   EXPECT_NE(message.find("[REDACTED]"), std::string::npos) << message;
+}
+
+TEST_F(DeliveryEngineTest, TransportErrorsAreCountedByKindAndLoggedWithCurlsMessage) {
+  obs::Metrics metrics("t");
+  obs::DeliveryMetrics& vidora = metrics.delivery("vidora");
+  std::vector<std::string> lines;
+  obs::set_log_sink([&](std::string_view line) { lines.emplace_back(line); });
+  obs::set_log_rate_limit(1000, 60s);
+  make_engine(500, 0, &vidora);
+  responder_ = [](const HttpRequest&) {
+    HttpResponse response = status(0);
+    response.transport_error_kind = TransportErrorKind::kTls;
+    // A message that (against the client's rules) still carries the key.
+    response.transport_error = "SSL certificate problem: unable to get local issuer certificate "
+                               "test secret/key";
+    return response;
+  };
+  submit("a", "a1");
+  for (int i = 0; i < 20; ++i) {
+    engine_->poll(0ms, outcomes_);
+    clock_.advance(1s);
+  }
+  obs::set_log_sink({});
+  obs::set_log_rate_limit(10, 60s);
+  EXPECT_GE(requests_.size(), 2u);
+  EXPECT_EQ(vidora.transport_error(TransportErrorKind::kTls).Value(),
+            static_cast<double>(requests_.size()));
+  EXPECT_EQ(vidora.transport_error(TransportErrorKind::kConnect).Value(), 0);
+  EXPECT_TRUE(outcomes_.empty()) << "a transport error is retried, never dead-lettered early";
+  ASSERT_FALSE(lines.empty());
+  const std::string& line = lines.front();
+  EXPECT_NE(line.find(R"("msg":"destination transport error")"), std::string::npos) << line;
+  EXPECT_NE(line.find(R"("kind":"tls")"), std::string::npos) << line;
+  EXPECT_NE(line.find("SSL certificate problem: unable to get local issuer"), std::string::npos)
+      << line;
+  EXPECT_EQ(line.find("test secret/key"), std::string::npos) << line;
 }
 
 TEST_F(DeliveryEngineTest, OtherClientErrorsAreDeadLetteredAtOnce) {

@@ -104,7 +104,7 @@ TEST(MetricNamesTest, NamesArePrefixedUniqueAndFollowPrometheusConventions) {
     for (const auto& label : split_labels(spec->labels)) {
       // Bounded label sets only (STYLE.md smell 5).
       static const std::set<std::string> kAllowed = {"topic", "partition", "destination", "reason",
-                                                     "code",  "sink",      "event",       "version"};
+                                                     "code",  "sink",      "event",       "version", "kind"};
       EXPECT_TRUE(kAllowed.count(label)) << spec->name << " has label " << label;
     }
   }
