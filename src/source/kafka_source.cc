@@ -301,7 +301,7 @@ bool KafkaSource::close(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   // rd_kafka_consumer_close() blocks until the group is left, which with the
   // brokers unreachable can be forever; its queue form lets us bound it. The
-  // final revoke arrives on that queue and is served here (on_rebalance).
+  // final revoke arrives on that queue and is handed to on_rebalance here.
   rd_kafka_queue_t* closing = rd_kafka_queue_new(consumer_);
   if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer_, closing)) {
     obs::log(obs::LogLevel::kWarn, "kafka consumer close failed",
@@ -310,11 +310,22 @@ bool KafkaSource::close(std::chrono::milliseconds timeout) {
     rd_kafka_queue_destroy(closing);
     return false;
   }
+  // Served as events, not callbacks: the queue may also hold messages
+  // fetched before the close, which no callback can take
+  // (rd_kafka_queue_poll_callback asserts on them). They are dropped, never
+  // processed: nothing of theirs is committed, the next owner reads them.
   while (!rd_kafka_consumer_closed(consumer_)) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
-    rd_kafka_queue_poll_callback(closing, static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(closing, static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    if (event == nullptr) continue;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+      on_rebalance(consumer_, rd_kafka_event_error(event),
+                   rd_kafka_event_topic_partition_list(event), this);
+    }
+    rd_kafka_event_destroy(event);
   }
   close_finished_ = rd_kafka_consumer_closed(consumer_) != 0;
   rd_kafka_queue_destroy(closing);
