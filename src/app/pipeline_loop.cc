@@ -413,7 +413,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
     if (!more_input && !stop.load(std::memory_order_relaxed)) wait_for_work(true, std::nullopt);
   }
 
-  // Shutdown (README "Shutdown"): stop fetching, drain within the grace
+  // Shutdown: stop fetching, drain within the grace
   // period, store and commit, then leave the group. Every step is bounded by
   // the deadline: with the brokers unreachable a commit or a group leave
   // never answers, and not committing is safe (the next owner redelivers).
