@@ -1,7 +1,14 @@
 // A minimal Vidora sink for the end-to-end benchmark (bench/e2e.cc), run as a
 // process of its own so that its CPU is visible apart from the relay's.
 //
-//   e2e_sink [--port N] [--threads N]      prints "listening <port>" on stdout
+//   e2e_sink [--port N] [--threads N] [--latency-ms N]
+//                                          prints "listening <port>" on stdout
+//
+// --latency-ms N: each POST is answered N ms after it arrived, like a remote
+// destination's round trip. cpp-httplib's handlers are synchronous (no way to
+// answer later from another thread), so a waiting request holds its worker
+// thread: --threads must cover the requests in flight (the relay's
+// concurrency.max), which keep-alive needs anyway (a connection per worker).
 //
 // It is a cpp-httplib server like the emulator (`cdp-relay emulate`), minus
 // everything that costs: no JSON parse, no schema validation, no recording, no
@@ -25,6 +32,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 
 namespace {
 
@@ -39,6 +47,7 @@ struct Stats {
 };
 
 Stats g_stats;
+int g_latency_ms = 0;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -72,6 +81,7 @@ void handle_events(const httplib::Request& req, httplib::Response& res) {
   g_stats.requests.fetch_add(1, std::memory_order_relaxed);
   g_stats.events.fetch_add(events, std::memory_order_relaxed);
   g_stats.bytes.fetch_add(body.size(), std::memory_order_relaxed);
+  if (g_latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(g_latency_ms));
   res.set_content("{\"accepted\":" + std::to_string(events) + "}", "application/json");
 }
 
@@ -116,6 +126,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--port") == 0) port = std::atoi(argv[i + 1]);
     else if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--latency-ms") == 0) g_latency_ms = std::atoi(argv[i + 1]);
   }
   std::signal(SIGPIPE, SIG_IGN);
   httplib::Server server;

@@ -16,6 +16,7 @@
 #include "app/wiring.h"
 #include "emulator/emulator.h"
 #include "emulator/schema_locator.h"
+#include "obs/kafka_log.h"
 #include "obs/log.h"
 
 namespace cdp_relay::app {
@@ -74,6 +75,7 @@ void produce_stream(const std::string& brokers, const DemoOptions& options,
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
   rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr);
+  obs::route_kafka_logs(conf);
   rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (producer == nullptr) {
     totals.failed = true;

@@ -8,8 +8,36 @@
 namespace cdp_relay::app {
 namespace {
 
-constexpr std::chrono::milliseconds kIdlePoll{5};
 constexpr int kMaxMessagesPerStep = 512;
+// Resolved messages behind an unresolved one do not count against
+// max_inflight_messages (they hold no bytes), but each still takes a tracker
+// entry (~100 B) until the watermark passes it: their number is bounded at
+// this multiple of max_inflight_messages, so one event stuck in retries
+// cannot let the gap behind it grow without end.
+constexpr size_t kWatermarkGapFactor = 10;
+// The longest the loop sleeps when nothing wakes it: the liveness heartbeat,
+// the gauges and a stop flag set without a signal are at most this late.
+// Ten idle turns a second cost about nothing.
+constexpr std::chrono::milliseconds kMaxSleep{100};
+// Of a drain's time (revoke bound, shutdown grace), the part kept for the
+// commit and the group leave that follow it, so that a drain running out its
+// time does not leave them none: min(1 s, a quarter).
+constexpr std::chrono::milliseconds kMaxLeaveReserve{1000};
+
+Clock::time_point drain_deadline(Clock::time_point now, Clock::time_point end) {
+  if (end <= now) return end;
+  const auto reserve = std::min<Clock::time_point::duration>(kMaxLeaveReserve, (end - now) / 4);
+  return end - reserve;
+}
+
+std::chrono::milliseconds time_left(Clock::time_point now, Clock::time_point end) {
+  return end <= now ? std::chrono::milliseconds(0)
+                    : std::chrono::duration_cast<std::chrono::milliseconds>(end - now);
+}
+
+std::string_view describe(source::KafkaSource::CommitResult result) {
+  return result == source::KafkaSource::CommitResult::kTimedOut ? "timed out" : "failed";
+}
 
 }  // namespace
 
@@ -68,9 +96,10 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
   if (!lost) {
     // Drain what we can within the bound, then commit what is resolved. A
     // lost partition may already belong to another member: commit nothing.
-    const auto bound = clock_.now() +
-                       std::chrono::milliseconds(config_.pipeline.rebalance_drain_timeout_ms);
-    drain(revoked, shutdown_deadline_ ? std::min(bound, *shutdown_deadline_) : bound);
+    auto bound = clock_.now() +
+                 std::chrono::milliseconds(config_.pipeline.rebalance_drain_timeout_ms);
+    if (shutdown_deadline_) bound = std::min(bound, *shutdown_deadline_);
+    drain(revoked, drain_deadline(clock_.now(), bound));
     std::vector<source::TopicPartitionOffset> offsets;
     for (const auto& tracker : revoked) {
       if (auto offset = tracker->committable()) {
@@ -80,14 +109,15 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
       }
     }
     if (!offsets.empty()) {
-      if (source_->commit_sync(offsets)) {
+      const auto result = source_->commit(offsets, time_left(clock_.now(), bound));
+      if (result == source::KafkaSource::CommitResult::kCommitted) {
         ++counters_.offsets_committed;
       } else {
-        // Not loss: the stored offsets stay with librdkafka and the new owner
-        // resumes from the last successful commit, so the gap is redelivered
-        // (duplicates, never gaps). Logged because it makes duplicates grow.
-        obs::log(obs::LogLevel::kWarn, "commit on revoke failed; the new owner will redeliver",
-                 {{"partitions", std::to_string(offsets.size())}});
+        // Not loss: the new owner resumes from the last successful commit, so
+        // the gap is redelivered (duplicates, never gaps). Logged because it
+        // makes duplicates grow.
+        obs::log(obs::LogLevel::kWarn, "commit on revoke not made; the new owner will redeliver",
+                 {{"partitions", std::to_string(offsets.size())}, {"reason", describe(result)}});
       }
     }
   }
@@ -115,7 +145,11 @@ void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTrac
     }
     return false;
   };
-  while (pending() && clock_.now() < deadline) service_sinks(kIdlePoll);
+  while (true) {
+    service_sinks();
+    if (!pending() || clock_.now() >= deadline) return;
+    wait_for_work(false, deadline);
+  }
 }
 
 void PipelineLoop::handle_message(source::KafkaMessage owned) {
@@ -257,13 +291,12 @@ void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outco
 
 void PipelineLoop::resolve(const OutputRef& ref) { ref.partition->resolve_output(ref.offset); }
 
-void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
-  for (size_t d = 0; d < routes_.size(); ++d) {
-    delivery::DeliveryEngine* engine = routes_[d].engine;
+void PipelineLoop::service_sinks() {
+  for (const OutputRoute& route : routes_) {
+    delivery::DeliveryEngine* engine = route.engine;
     if (engine == nullptr) continue;
     outcomes_.clear();
-    // Only the first engine may block; the others are polled without waiting.
-    engine->poll(d == 0 ? wait : std::chrono::milliseconds(0), outcomes_);
+    engine->poll(std::chrono::milliseconds(0), outcomes_);
     for (auto& outcome : outcomes_) {
       if (outcome.delivered) {
         ++counters_.events_delivered;
@@ -283,6 +316,34 @@ void PipelineLoop::service_sinks(std::chrono::milliseconds wait) {
   }
   for (const auto& ref : acked_) resolve(ref);
   publish_health();
+}
+
+bool PipelineLoop::consume() {
+  source_->begin_serving();
+  for (int consumed = 0; consumed < kMaxMessagesPerStep; ++consumed) {
+    source::KafkaMessage message = source_->poll(std::chrono::milliseconds(0));
+    if (!message) return false;  // the queue is empty: its pipe signals the next arrival
+    handle_message(std::move(message));
+    // Paused (backpressure): let the sinks catch up before taking more.
+    if (source_->paused()) return true;
+  }
+  return true;
+}
+
+void PipelineLoop::add_sink_waits(util::WaitSet& wait) const {
+  for (const OutputRoute& route : routes_) {
+    if (route.engine != nullptr) route.engine->add_wait(wait);
+    if (route.normalized != nullptr) route.normalized->add_wait(wait);
+  }
+  dead_letters_.add_wait(wait);
+}
+
+void PipelineLoop::wait_for_work(bool with_source, std::optional<Clock::time_point> deadline) {
+  waits_.reset(clock_.now());
+  if (with_source) source_->add_wait(waits_);
+  add_sink_waits(waits_);
+  if (deadline) waits_.wake_at(*deadline);
+  waits_.wait(kMaxSleep);
 }
 
 void PipelineLoop::store_offsets() {
@@ -313,23 +374,24 @@ size_t PipelineLoop::inflight_bytes() const {
   return total;
 }
 
-bool PipelineLoop::sinks_busy() const {
-  for (const auto& route : routes_) {
-    if (route.engine != nullptr && route.engine->items_in_engine() > 0) return true;
-  }
-  return dead_letters_.pending() > 0;
+size_t PipelineLoop::tracked_messages() const {
+  size_t total = 0;
+  for (const auto& [key, tracker] : trackers_) total += tracker->tracked_messages();
+  return total;
 }
 
 void PipelineLoop::apply_backpressure() {
   const size_t messages = inflight_messages();
   const size_t bytes = inflight_bytes();
+  const size_t gap = tracked_messages();
   const auto& limits = config_.pipeline;
-  if (!source_->paused() &&
-      (messages >= limits.max_inflight_messages || bytes >= limits.max_inflight_bytes)) {
+  const size_t max_gap = kWatermarkGapFactor * limits.max_inflight_messages;
+  if (!source_->paused() && (messages >= limits.max_inflight_messages ||
+                             bytes >= limits.max_inflight_bytes || gap >= max_gap)) {
     source_->pause_all();
     ++counters_.pauses;
   } else if (source_->paused() && messages <= limits.max_inflight_messages / 2 &&
-             bytes <= limits.max_inflight_bytes / 2) {
+             bytes <= limits.max_inflight_bytes / 2 && gap <= max_gap / 2) {
     source_->resume_all();
   }
   if (obs_.source != nullptr) {
@@ -344,42 +406,45 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
     obs_.health->heartbeat(clock_.now());
     obs_.health->set_running(true);
   }
+  // One thread, one wait: take what the consumer has, let the sinks act on
+  // it, then sleep until the consumer, a sink or a timer has more to do.
   while (!stop.load(std::memory_order_relaxed)) {
-    // Block in the consumer only when nothing else needs attention; otherwise
-    // poll it without waiting and let the HTTP engine wait for the network.
-    const bool busy = sinks_busy();
-    int consumed = 0;
-    while (consumed < kMaxMessagesPerStep) {
-      const auto timeout =
-          consumed == 0 && !busy && !source_->paused() ? kIdlePoll : std::chrono::milliseconds(0);
-      source::KafkaMessage message = source_->poll(timeout);
-      if (!message) break;
-      handle_message(std::move(message));
-      ++consumed;
-      if (source_->paused()) break;
-    }
-    service_sinks(consumed == 0 && busy ? kIdlePoll : std::chrono::milliseconds(0));
+    const bool more_input = consume();
+    service_sinks();
     store_offsets();
     apply_backpressure();
+    if (!more_input && !stop.load(std::memory_order_relaxed)) wait_for_work(true, std::nullopt);
   }
 
-  // Shutdown (DESIGN.md §5): stop fetching, drain within the grace period,
-  // store and commit, then leave the group.
+  // Shutdown: stop fetching, drain within the grace
+  // period, store and commit, then leave the group. Every step is bounded by
+  // the deadline: with the brokers unreachable a commit or a group leave
+  // never answers, and not committing is safe (the next owner redelivers).
   shutdown_deadline_ = clock_.now() + std::chrono::seconds(config_.shutdown_grace_s);
   source_->pause_all();
-  while (inflight_messages() > 0 && clock_.now() < *shutdown_deadline_) {
-    service_sinks(kIdlePoll);
+  const auto drain_until = drain_deadline(clock_.now(), *shutdown_deadline_);
+  while (true) {
+    service_sinks();
     store_offsets();
+    if (inflight_messages() == 0 || clock_.now() >= drain_until) break;
+    wait_for_work(false, drain_until);
   }
   const bool drained = inflight_messages() == 0;
   store_offsets();
-  if (source_->commit_sync({})) {
+  const auto result = source_->commit({}, time_left(clock_.now(), *shutdown_deadline_));
+  if (result == source::KafkaSource::CommitResult::kCommitted) {
     ++counters_.offsets_committed;
   } else {
     // As on revoke: not loss, the next owner resumes from the last commit.
-    obs::log(obs::LogLevel::kWarn, "commit at shutdown failed; the next owner will redeliver");
+    obs::log(obs::LogLevel::kWarn, "commit at shutdown not made; the next owner will redeliver",
+             {{"reason", describe(result)}});
   }
-  source_->close();  // runs on_revoking for what is left, bounded by the deadline
+  // Runs on_revoking for what is left, bounded by the same deadline.
+  if (!source_->close(time_left(clock_.now(), *shutdown_deadline_))) {
+    obs::log(obs::LogLevel::kWarn,
+             "leaving the consumer group timed out; the group rebalances after the session "
+             "timeout");
+  }
   detach_consumer_messages();
   if (obs_.health != nullptr) {
     obs_.health->set_running(false);

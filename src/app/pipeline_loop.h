@@ -15,12 +15,26 @@
 //  - a delivery failure is turned into a DLQ record *before* its delivery
 //    output resolves, so the watermark never passes it;
 //  - offsets are stored only from the watermark, never for revoked partitions;
-//  - in-flight messages and bytes are bounded: above the bounds the consumer
-//    pauses, below half of them it resumes.
+//  - in-flight (unresolved) messages and their bytes are bounded, and so is
+//    the watermark gap (resolved messages behind an unresolved one): above a
+//    bound the consumer pauses, below half of every bound it resumes.
 //
 // Threading: everything runs on the caller's thread, including the rebalance
 // callbacks (librdkafka calls them from inside KafkaSource::poll). Counters are
 // atomics so a progress printer may read them from another thread.
+//
+// The one wait: each turn takes what the consumer queue holds (at most
+// kMaxMessagesPerStep messages), polls every sink without waiting, stores
+// offsets, applies backpressure, and then sleeps in a single poll(2)
+// (wait_for_work) until something has work: the consumer queue's wake-up
+// pipe (a message, a rebalance, statistics), a delivery engine's curl
+// sockets, a Kafka writer's delivery-report pipe, or the earliest timer any
+// of them reports (a batch's linger, a retry's backoff, the rate limiter's
+// next token, the circuit breaker's probe, curl's own timeouts, a Kafka
+// writer's re-produce time), capped at kMaxSleep for the heartbeat and the
+// stop flag. Each stage says what it waits for through its add_wait(); the
+// loop only collects. So the CPU the loop spends follows the work: no turn
+// runs without a message, a response, an acknowledgement or a due timer.
 //
 // Observability (optional, LoopObservability): the loop counts what only it
 // sees (input events per topic, decode rejections, what each route took,
@@ -48,6 +62,7 @@
 #include "source/kafka_source.h"
 #include "source/offset_watermark.h"
 #include "util/string_pool.h"
+#include "util/wait_set.h"
 
 namespace cdp_relay::app {
 
@@ -121,16 +136,22 @@ class PipelineLoop final : public source::RebalanceListener {
   void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
   void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
                                     const std::string& destination);
-  // Polls every sink once, resolving what finished. Waits at most `wait`
-  // for network activity when HTTP requests are in flight.
-  void service_sinks(std::chrono::milliseconds wait);
+  // Takes what the consumer queue holds, at most a turn's worth. True when
+  // it may hold more: the caller must not sleep then.
+  bool consume();
+  // Polls every sink once, without waiting, resolving what finished.
+  void service_sinks();
+  // The loop's one wait: sleeps until the consumer (`with_source`), a sink
+  // or a timer has work, or `deadline`, and at most kMaxSleep.
+  void wait_for_work(bool with_source, std::optional<Clock::time_point> deadline);
+  void add_sink_waits(util::WaitSet& wait) const;
   void resolve(const OutputRef& ref);
   void store_offsets();
   void apply_backpressure();
   decode::InputFormat format_of(const std::string& topic) const;
   void publish_health();
   size_t inflight_bytes() const;
-  bool sinks_busy() const;
+  size_t tracked_messages() const;
   void drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
              Clock::time_point deadline);
 
@@ -154,6 +175,7 @@ class PipelineLoop final : public source::RebalanceListener {
   // (at most 8 MiB of them; ~1 KB events make ~8,000).
   util::StringPool payload_buffers_{8 << 20};
   std::vector<OutputRef> acked_;
+  util::WaitSet waits_;
   std::optional<Clock::time_point> shutdown_deadline_;
   PipelineCounters counters_;
   std::map<std::string, uint64_t> dlq_by_reason_;

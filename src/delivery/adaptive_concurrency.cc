@@ -33,7 +33,8 @@ AdaptiveConcurrency::AdaptiveConcurrency(const ConcurrencySettings& settings, co
       options_(sanitize(options)),
       max_(std::max(1, settings.max)),
       limit_(std::clamp(settings.initial, 1, max_)),
-      window_start_(clock.now()) {}
+      window_start_(clock.now()),
+      slow_start_(options_.slow_start) {}
 
 bool AdaptiveConcurrency::try_acquire() {
   std::lock_guard<std::mutex> lock(mu_);
@@ -106,6 +107,11 @@ void AdaptiveConcurrency::close_window(Clock::time_point now) {
     const auto decreased =
         static_cast<int>(std::floor(static_cast<double>(limit_) * options_.decrease_ratio + 1e-9));
     limit_ = std::clamp(decreased, 1, std::max(1, limit_ - 1));
+    slow_start_ = false;
+  } else if (slow_start_ && window_reached_limit_ && mean_us && baseline_us_ &&
+             static_cast<double>(*mean_us) <=
+                 static_cast<double>(round_rtt(*baseline_us_)) * options_.rtt_threshold) {
+    limit_ = std::min(max_, limit_ * 2);
   } else if (window_reached_limit_ && mean_us && baseline_us_ &&
              *mean_us <= round_rtt(*baseline_us_) && limit_ < max_) {
     ++limit_;

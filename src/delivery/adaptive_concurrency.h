@@ -42,6 +42,9 @@ struct AdaptiveConcurrencyOptions {
   // Bounds of the window length, which otherwise equals the baseline RTT.
   std::chrono::milliseconds min_window = std::chrono::milliseconds(10);
   std::chrono::milliseconds max_window = std::chrono::seconds(10);
+  // Slow start: until the first congestion signal (a decrease), a saturated
+  // window without RTT inflation doubles the limit instead of adding one.
+  bool slow_start = true;
 };
 
 // AIMD concurrency limit for one destination.
@@ -60,6 +63,9 @@ struct AdaptiveConcurrencyOptions {
 //        -> limit = max(1, floor(limit * decrease_ratio))       (multiplicative)
 //   2. otherwise, if the limit was reached, and mean RTT <= baseline
 //        -> limit = min(max, limit + 1)                          (additive)
+//      except in slow start, before the first decrease: if the limit was
+//      reached and mean RTT <= baseline * rtt_threshold
+//        -> limit = min(max, limit * 2)                          (slow start)
 //   3. the window's mean RTT, if it had any and no explicit back pressure,
 //      enters the baseline: baseline = alpha * mean + (1 - alpha) * baseline.
 // The first window only seeds the baseline (there is nothing to compare with)
@@ -71,6 +77,15 @@ struct AdaptiveConcurrencyOptions {
 // few milliseconds; reacting to each would take the limit from 64 to 1 for
 // what is a single overload signal (0.9^40). One decrease per window is one
 // reaction per round trip, as TCP congestion control does per RTT.
+//
+// Why slow start: one more request per round trip takes a healthy 100 ms
+// destination from 8 to 64 requests in flight in about six seconds of
+// saturated windows, and in practice much longer (any window with a mean RTT
+// a millisecond over the baseline adds nothing). Doubling gets there in three
+// windows; the first congestion signal ends it for good, as in TCP, and from
+// then on the limit probes upwards one request at a time. During slow start
+// the RTT may grow up to the inflation threshold without stopping growth:
+// more requests in flight queue a little at the destination.
 //
 // Why the increase needs "limit reached": without demand above the limit, a
 // fast RTT says nothing about whether the destination could take more, and the
@@ -150,6 +165,7 @@ class AdaptiveConcurrency {
   int64_t window_samples_ = 0;       // guarded by mu_
   bool window_back_pressure_ = false;  // guarded by mu_
   bool window_reached_limit_ = false;  // guarded by mu_
+  bool slow_start_;                    // guarded by mu_; false after the first decrease
 };
 
 }  // namespace cdp_relay::delivery

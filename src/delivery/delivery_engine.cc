@@ -70,6 +70,19 @@ bool DeliveryEngine::may_start_request() {
   return concurrency_.try_acquire();
 }
 
+std::optional<Clock::time_point> DeliveryEngine::next_batch_due() const {
+  if (!sendable_.empty()) return Clock::time_point::min();
+  if (queue_.ready_items() == 0) return std::nullopt;
+  const BatchSettings& limits = settings_.batch;
+  const bool full =
+      queue_.ready_items() >= limits.max_events ||
+      queue_.ready_bytes() + builder_->framing_bytes(queue_.ready_items()) >= limits.max_bytes;
+  if (full) return Clock::time_point::min();
+  const auto oldest = queue_.oldest_ready();
+  if (!oldest) return std::nullopt;
+  return *oldest + std::chrono::milliseconds(limits.linger_ms);
+}
+
 std::unique_ptr<DeliveryEngine::Batch> DeliveryEngine::next_batch_to_send(Clock::time_point now) {
   // Halves and due retries go first: they hold users busy.
   if (!sendable_.empty()) {
@@ -77,18 +90,28 @@ std::unique_ptr<DeliveryEngine::Batch> DeliveryEngine::next_batch_to_send(Clock:
     sendable_.pop_front();
     return batch;
   }
+  const auto due = next_batch_due();
+  if (!due || *due > now) return nullptr;
   const BatchSettings& limits = settings_.batch;
   const auto framing = [this](size_t n) { return builder_->framing_bytes(n); };
-  const bool full = queue_.ready_items() >= limits.max_events ||
-                    queue_.ready_bytes() + framing(queue_.ready_items()) >= limits.max_bytes;
-  const auto oldest = queue_.oldest_ready();
-  const bool lingered =
-      oldest && now - *oldest >= std::chrono::milliseconds(limits.linger_ms);
-  if (!full && !lingered) return nullptr;
   auto batch = std::make_unique<Batch>();
   queue_.take_batch(limits.max_events, limits.max_bytes, framing, batch->items);
   if (batch->items.empty()) return nullptr;
   return batch;
+}
+
+void DeliveryEngine::add_wait(util::WaitSet& wait) const {
+  http_->add_wait(wait);
+  if (!early_outcomes_.empty()) wait.wake_now();
+  if (!retry_wait_.empty()) wait.wake_at(retry_wait_.begin()->first);
+  if (concurrency_.in_flight() >= concurrency_.limit()) return;
+  const auto due = next_batch_due();
+  if (!due) return;
+  // Half-open with its probe in flight: the probe's response decides, and
+  // retry_in() (0) is no time to wake at.
+  if (breaker_.state() == CircuitBreaker::State::kHalfOpen) return;
+  const auto held = std::max(rate_limiter_.time_until_available(), breaker_.retry_in());
+  wait.wake_at(std::max(*due, wait.now() + held));
 }
 
 void DeliveryEngine::send(std::unique_ptr<Batch> batch) {

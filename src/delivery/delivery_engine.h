@@ -51,6 +51,7 @@
 #include "delivery/request_builder.h"
 #include "delivery/user_ordered_queue.h"
 #include "obs/metrics.h"
+#include "util/wait_set.h"
 
 namespace cdp_relay::delivery {
 
@@ -90,6 +91,14 @@ class DeliveryEngine {
   // that reached a final state to `outcomes`.
   void poll(std::chrono::milliseconds max_wait, std::vector<DeliveryOutcome>& outcomes);
 
+  // Event-driven use: adds to the pipeline's one wait what would give poll()
+  // something to do: a response (the HTTP client's sockets and timer), the
+  // next batch's linger deadline (or now, when one is full), the earliest
+  // retry, and, while the rate limiter or the circuit breaker holds a batch
+  // back, the time they let it go. Nothing for a batch that waits for a
+  // request slot: a response frees the slot, and that wakes the wait anyway.
+  void add_wait(util::WaitSet& wait) const;
+
   // Items held by the engine: queued, in flight, or waiting for a retry.
   size_t items_in_engine() const { return items_in_engine_; }
   size_t requests_in_flight() const { return in_flight_.size(); }
@@ -115,6 +124,10 @@ class DeliveryEngine {
   };
 
   bool may_start_request();
+  // When the next batch may be sent as far as batching goes: at once for
+  // halves and due retries, and for a full batch; after its linger for a
+  // partial one; never (nullopt) with nothing ready.
+  std::optional<Clock::time_point> next_batch_due() const;
   std::unique_ptr<Batch> next_batch_to_send(Clock::time_point now);
   void send(std::unique_ptr<Batch> batch);
   void on_response(std::unique_ptr<Batch> batch, const HttpResponse& response,

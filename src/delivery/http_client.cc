@@ -1,5 +1,7 @@
 #include "delivery/http_client.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -77,6 +79,14 @@ std::vector<std::string> proxy_credentials(const std::string& proxy) {
   return secrets;
 }
 
+// poll(2) events for curl's CURL_POLL_IN / _OUT / _INOUT.
+short poll_events(int what) {
+  short events = 0;
+  if (what & CURL_POLL_IN) events |= POLLIN;
+  if (what & CURL_POLL_OUT) events |= POLLOUT;
+  return events;
+}
+
 }  // namespace
 
 CurlMultiClient::CurlMultiClient(CurlClientOptions options) : options_(std::move(options)) {
@@ -91,6 +101,10 @@ CurlMultiClient::CurlMultiClient(CurlClientOptions options) : options_(std::move
   multi_ = curl_multi_init();
   if (multi_ == nullptr) throw std::runtime_error("curl_multi_init failed");
   curl_multi_setopt(multi_, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiClient::on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiClient::on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   if (options_.max_host_connections > 0) {
     curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS, options_.max_host_connections);
   }
@@ -191,14 +205,65 @@ void CurlMultiClient::apply_transport_options(CURL* handle, char* error_buffer) 
   if (!options_.proxy.empty()) curl_easy_setopt(handle, CURLOPT_PROXY, options_.proxy.c_str());
 }
 
+int CurlMultiClient::on_socket(CURL*, curl_socket_t socket, int what, void* user, void*) {
+  auto* self = static_cast<CurlMultiClient*>(user);
+  if (what == CURL_POLL_REMOVE) {
+    self->sockets_.erase(socket);
+  } else {
+    self->sockets_[socket] = what;
+  }
+  return 0;
+}
+
+int CurlMultiClient::on_timer(CURLM*, long timeout_ms, void* user) {
+  auto* self = static_cast<CurlMultiClient*>(user);
+  if (timeout_ms < 0) {
+    self->timer_.reset();
+  } else {
+    self->timer_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  }
+  return 0;
+}
+
+void CurlMultiClient::add_wait(util::WaitSet& wait) const {
+  for (const auto& [socket, what] : sockets_) wait.watch(socket, poll_events(what));
+  // curl's timer is on the steady clock.
+  if (timer_) wait.wake_after(*timer_ - std::chrono::steady_clock::now());
+}
+
+void CurlMultiClient::drive(std::chrono::milliseconds max_wait) {
+  auto now = std::chrono::steady_clock::now();
+  if (transfers_.empty()) max_wait = std::chrono::milliseconds(0);
+  if (timer_) {
+    const auto until_timer =
+        std::chrono::ceil<std::chrono::milliseconds>(std::max(*timer_ - now, std::chrono::steady_clock::duration::zero()));
+    max_wait = std::min(max_wait, until_timer);
+  }
+  ready_.clear();
+  for (const auto& [socket, what] : sockets_) ready_.push_back(pollfd{socket, poll_events(what), 0});
+  int running = 0;
+  if (!ready_.empty() || max_wait.count() > 0) {
+    if (::poll(ready_.data(), ready_.size(), static_cast<int>(max_wait.count())) > 0) {
+      for (const pollfd& fd : ready_) {
+        if (fd.revents == 0) continue;
+        int mask = 0;
+        if (fd.revents & (POLLIN | POLLHUP)) mask |= CURL_CSELECT_IN;
+        if (fd.revents & POLLOUT) mask |= CURL_CSELECT_OUT;
+        if (fd.revents & (POLLERR | POLLNVAL)) mask |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(multi_, fd.fd, mask, &running);
+      }
+    }
+  }
+  now = std::chrono::steady_clock::now();
+  if (timer_ && *timer_ <= now) {
+    timer_.reset();  // curl sets the next one from inside the call if it needs one
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+}
+
 void CurlMultiClient::poll(std::chrono::milliseconds max_wait,
                            std::vector<std::pair<uint64_t, HttpResponse>>& done) {
-  int running = 0;
-  curl_multi_perform(multi_, &running);
-  if (max_wait.count() > 0 && !transfers_.empty()) {
-    curl_multi_poll(multi_, nullptr, 0, static_cast<int>(max_wait.count()), nullptr);
-    curl_multi_perform(multi_, &running);
-  }
+  drive(max_wait);
   int queued = 0;
   while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
     if (message->msg != CURLMSG_DONE) continue;

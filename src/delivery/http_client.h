@@ -19,6 +19,7 @@
 
 #include "delivery/transport_config.h"
 #include "delivery/transport_error.h"
+#include "util/wait_set.h"
 
 namespace cdp_relay::delivery {
 
@@ -53,6 +54,11 @@ class HttpClient {
   virtual void poll(std::chrono::milliseconds max_wait,
                     std::vector<std::pair<uint64_t, HttpResponse>>& done) = 0;
   virtual size_t active() const = 0;
+  // Event-driven use: adds what the client waits for (its sockets, its own
+  // timer) to the caller's one wait; once that wakes, poll() with no wait
+  // drives whatever became ready. A client with nothing to wait on (a test
+  // fake) adds nothing.
+  virtual void add_wait(util::WaitSet& wait) const { (void)wait; }
 };
 
 struct CurlClientOptions {
@@ -86,11 +92,20 @@ class CurlMultiClient final : public HttpClient {
   void poll(std::chrono::milliseconds max_wait,
             std::vector<std::pair<uint64_t, HttpResponse>>& done) override;
   size_t active() const override { return transfers_.size(); }
+  void add_wait(util::WaitSet& wait) const override;
 
  private:
   struct Transfer;
   static size_t on_body(char* data, size_t size, size_t count, void* user);
   static size_t on_header(char* data, size_t size, size_t count, void* user);
+  // curl's multi-socket interface: curl tells us which sockets to watch for
+  // what (on_socket) and when to call it back regardless (on_timer); drive()
+  // reports what became ready. No thread, no busy polling.
+  static int on_socket(CURL* easy, curl_socket_t socket, int what, void* user, void* socket_data);
+  static int on_timer(CURLM* multi, long timeout_ms, void* user);
+  // Waits up to `max_wait` (less if curl's timer is due sooner) for a watched
+  // socket, then lets curl act on every ready socket and on its timer.
+  void drive(std::chrono::milliseconds max_wait);
 
   void apply_transport_options(CURL* handle, char* error_buffer);
 
@@ -100,6 +115,9 @@ class CurlMultiClient final : public HttpClient {
   CURLM* multi_ = nullptr;
   std::unordered_map<CURL*, Transfer*> transfers_;
   std::vector<CURL*> idle_handles_;  // reused easy handles
+  std::unordered_map<curl_socket_t, int> sockets_;  // socket -> CURL_POLL_IN/OUT/INOUT
+  std::optional<std::chrono::steady_clock::time_point> timer_;  // when curl wants a call
+  std::vector<pollfd> ready_;  // drive()'s scratch
 };
 
 }  // namespace cdp_relay::delivery

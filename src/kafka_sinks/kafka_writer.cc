@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "obs/kafka_log.h"
 #include "obs/log.h"
 #include "util/rdkafka_conf.h"
 
@@ -28,15 +29,22 @@ KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, s
   }
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaWriter::on_delivery);
   rd_kafka_conf_set_opaque(conf, this);
+  obs::route_kafka_logs(conf);
   char errstr[512];
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (producer_ == nullptr) throw std::runtime_error(name_ + " producer: " + errstr);
+  obs::name_kafka_client(producer_, name_);
+  reports_ = rd_kafka_queue_get_main(producer_);
+  rd_kafka_queue_io_event_enable(reports_, wake_.write_fd(), "1", 1);
 }
 
 KafkaWriter::~KafkaWriter() {
   if (producer_ != nullptr) {
+    rd_kafka_queue_io_event_enable(reports_, -1, nullptr, 0);  // the pipe closes after us
+    rd_kafka_queue_destroy(reports_);
     rd_kafka_flush(producer_, 1000);
     rd_kafka_destroy(producer_);
+    obs::forget_kafka_client(producer_);
   }
 }
 
@@ -110,7 +118,21 @@ void KafkaWriter::count_produce_error(const char* error_name) {
            {{"sink", name_}, {"error", error_name}});
 }
 
+void KafkaWriter::add_wait(util::WaitSet& wait) const {
+  wait.watch(wake_.read_fd(), POLLIN);
+  if (waiting_.empty()) return;
+  // The first waiting record decides (poll() re-produces in order). Its
+  // retry time is on the steady clock, like every time in this file.
+  auto it = records_.find(waiting_.front());
+  if (it == records_.end()) {
+    wait.wake_now();
+    return;
+  }
+  wait.wake_after(it->second.retry_at - std::chrono::steady_clock::now());
+}
+
 void KafkaWriter::poll(std::vector<OutputRef>& acked) {
+  wake_.drain();  // first: a report queued after the serving below signals again
   acked_sink_ = &acked;
   rd_kafka_poll(producer_, 0);
   acked_sink_ = nullptr;

@@ -27,6 +27,7 @@
 #include "cdp_relay/output_ref.h"
 #include "kafka_sinks/dead_letter.h"
 #include "obs/metrics.h"
+#include "util/wait_set.h"
 
 namespace cdp_relay::kafka_sinks {
 
@@ -70,6 +71,11 @@ class KafkaWriter {
   // acknowledged records to `acked`.
   void poll(std::vector<OutputRef>& acked);
 
+  // Event-driven use: wake the pipeline's wait when a delivery report
+  // arrives (the producer's main queue writes to a pipe) or when the next
+  // failed record is due to be produced again. poll() empties the pipe.
+  void add_wait(util::WaitSet& wait) const;
+
   // Records not yet acknowledged.
   size_t pending() const { return records_.size(); }
   const KafkaWriterStats& stats() const { return stats_; }
@@ -89,6 +95,8 @@ class KafkaWriter {
 
   std::string name_;
   rd_kafka_t* producer_ = nullptr;
+  rd_kafka_queue_t* reports_ = nullptr;  // the main queue: delivery reports, signalling wake_
+  util::WakePipe wake_;
   uint64_t next_token_ = 1;
   std::unordered_map<uint64_t, Pending> records_;
   std::deque<uint64_t> waiting_;  // tokens to (re)produce, in order

@@ -10,6 +10,7 @@
 #include "cdp_relay/output_ref.h"
 #include "delivery/rate_limiter.h"
 #include "kafka_sinks/kafka_writer.h"
+#include "obs/kafka_log.h"
 #include "obs/log.h"
 #include "replay/replay_headers.h"
 #include "source/kafka_message.h"
@@ -81,14 +82,17 @@ class Consumer {
     set("enable.partition.eof", "true");
     // Only used if a start offset vanished under retention meanwhile.
     set("auto.offset.reset", "earliest");
+    obs::route_kafka_logs(conf);
     char errstr[512];
     handle_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
     if (handle_ == nullptr) throw std::runtime_error(std::string("kafka consumer: ") + errstr);
+    obs::name_kafka_client(handle_, "replay");
     rd_kafka_poll_set_consumer(handle_);
   }
   ~Consumer() {
     rd_kafka_consumer_close(handle_);
     rd_kafka_destroy(handle_);
+    obs::forget_kafka_client(handle_);
   }
   Consumer(const Consumer&) = delete;
   Consumer& operator=(const Consumer&) = delete;

@@ -1,9 +1,10 @@
 #include "source/kafka_source.h"
 
-#include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
+#include "obs/kafka_log.h"
 #include "obs/log.h"
 #include "util/rdkafka_conf.h"
 
@@ -19,6 +20,10 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
   }
   return result;
 }
+
+// A consumer destroyed without an explicit close (startup failures, tests)
+// still leaves its group, within this bound.
+constexpr std::chrono::milliseconds kCloseInDestructor{10000};
 
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
   util::set_kafka_property(conf, key, value, "kafka.consumer");
@@ -52,11 +57,15 @@ KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::s
     rd_kafka_conf_set_offset_commit_cb(conf, &KafkaSource::on_commit);
   }
   rd_kafka_conf_set_opaque(conf, this);
+  obs::route_kafka_logs(conf);
 
   char errstr[512];
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (consumer_ == nullptr) throw std::runtime_error(std::string("kafka consumer: ") + errstr);
+  obs::name_kafka_client(consumer_, "consumer");
   rd_kafka_poll_set_consumer(consumer_);
+  queue_ = rd_kafka_queue_get_consumer(consumer_);
+  rd_kafka_queue_io_event_enable(queue_, wake_.write_fd(), "1", 1);
 
   rd_kafka_topic_partition_list_t* subscription =
       rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
@@ -66,7 +75,10 @@ KafkaSource::KafkaSource(const KafkaSettings& settings, const std::vector<std::s
   const rd_kafka_resp_err_t err = rd_kafka_subscribe(consumer_, subscription);
   rd_kafka_topic_partition_list_destroy(subscription);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_queue_io_event_enable(queue_, -1, nullptr, 0);
+    rd_kafka_queue_destroy(queue_);
     rd_kafka_destroy(consumer_);
+    obs::forget_kafka_client(consumer_);
     consumer_ = nullptr;
     throw std::runtime_error(std::string("kafka subscribe: ") + rd_kafka_err2str(err));
   }
@@ -78,8 +90,22 @@ std::map<std::string, std::string> KafkaSource::effective_properties() const {
 
 KafkaSource::~KafkaSource() {
   if (consumer_ == nullptr) return;
-  if (!closed_) rd_kafka_consumer_close(consumer_);
-  rd_kafka_destroy(consumer_);
+  if (!closed_) close(kCloseInDestructor);
+  rd_kafka_queue_io_event_enable(queue_, -1, nullptr, 0);  // the pipe closes after us
+  rd_kafka_queue_destroy(queue_);
+  if (close_finished_) {
+    rd_kafka_destroy(consumer_);
+    obs::forget_kafka_client(consumer_);
+    return;
+  }
+  // The group leave gave up (brokers unreachable). rd_kafka_destroy() would
+  // wait, without a bound, for the consumer group to terminate, which needs
+  // those brokers (even with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE: its main
+  // thread waits for the pending commit and leave). So the handle is
+  // abandoned: its threads end with the process, which is on its way out.
+  // Every message it lent us was detached before (see PipelineLoop).
+  obs::log(obs::LogLevel::kWarn,
+           "kafka consumer abandoned: its group leave did not finish; exiting without it");
 }
 
 void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -94,7 +120,8 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
     if (self->start_from_timestamp_ms_) self->position_backfill(partitions);
     if (cooperative) {
       if (rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, partitions)) {
-        std::fprintf(stderr, "kafka incremental_assign: %s\n", rd_kafka_error_string(error));
+        obs::log(obs::LogLevel::kError, "kafka incremental assign failed",
+                 {{"error", rd_kafka_error_name(error)}});
         rd_kafka_error_destroy(error);
       }
     } else {
@@ -114,7 +141,8 @@ void KafkaSource::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
   self->track_assignment(revoked, false);
   if (cooperative) {
     if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
-      std::fprintf(stderr, "kafka incremental_unassign: %s\n", rd_kafka_error_string(error));
+      obs::log(obs::LogLevel::kError, "kafka incremental unassign failed",
+               {{"error", rd_kafka_error_name(error)}});
       rd_kafka_error_destroy(error);
     }
   } else {
@@ -201,18 +229,20 @@ void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
 }
 
 KafkaMessage KafkaSource::poll(std::chrono::milliseconds timeout) {
-  rd_kafka_message_t* message =
-      rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count()));
-  if (message == nullptr) return nullptr;
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  while (true) {
+    rd_kafka_message_t* message =
+        rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count()));
+    if (message == nullptr) return nullptr;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaMessage(message);
     ++consumer_errors_;
     if (metrics_ != nullptr) metrics_->consumer_errors.Increment();
     obs::log(obs::LogLevel::kWarn, "kafka consumer error",
              {{"error", rd_kafka_err2name(message->err)}});
     rd_kafka_message_destroy(message);
-    return nullptr;
+    // Skipped: look further without waiting again, so that nullptr keeps
+    // meaning "the queue is empty" to an event-driven caller.
+    timeout = std::chrono::milliseconds(0);
   }
-  return KafkaMessage(message);
 }
 
 void KafkaSource::store_offset(const std::string& topic, int32_t partition, int64_t offset) {
@@ -224,7 +254,8 @@ void KafkaSource::store_offset(const std::string& topic, int32_t partition, int6
   rd_kafka_topic_partition_list_destroy(list);
 }
 
-bool KafkaSource::commit_sync(const std::vector<TopicPartitionOffset>& offsets) {
+KafkaSource::CommitResult KafkaSource::commit(const std::vector<TopicPartitionOffset>& offsets,
+                                              std::chrono::milliseconds timeout) {
   rd_kafka_topic_partition_list_t* list = nullptr;
   if (!offsets.empty()) {
     list = rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size()));
@@ -232,10 +263,30 @@ bool KafkaSource::commit_sync(const std::vector<TopicPartitionOffset>& offsets) 
       rd_kafka_topic_partition_list_add(list, tpo.topic.c_str(), tpo.partition)->offset = tpo.offset;
     }
   }
-  const rd_kafka_resp_err_t err = rd_kafka_commit(consumer_, list, 0 /* synchronous */);
+  // Asynchronous, its result on a queue of our own that we wait on with a
+  // bound: rd_kafka_commit(..., sync) has no timeout at all.
+  rd_kafka_queue_t* replies = rd_kafka_queue_new(consumer_);
+  rd_kafka_resp_err_t err = rd_kafka_commit_queue(consumer_, list, replies, nullptr, nullptr);
   if (list != nullptr) rd_kafka_topic_partition_list_destroy(list);
+  CommitResult result = CommitResult::kFailed;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(replies, static_cast<int>(std::max<int64_t>(0, timeout.count())));
+    if (event == nullptr) {
+      result = CommitResult::kTimedOut;
+    } else {
+      err = rd_kafka_event_error(event);
+      rd_kafka_event_destroy(event);
+    }
+  }
   // _NO_OFFSET: nothing new to commit; not a failure.
-  return err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET;
+  if (result != CommitResult::kTimedOut &&
+      (err == RD_KAFKA_RESP_ERR_NO_ERROR || err == RD_KAFKA_RESP_ERR__NO_OFFSET)) {
+    result = CommitResult::kCommitted;
+  }
+  // A late answer finds the queue gone and is dropped by librdkafka.
+  rd_kafka_queue_destroy(replies);
+  return result;
 }
 
 std::vector<TopicPartition> KafkaSource::assignment() const {
@@ -266,10 +317,42 @@ void KafkaSource::resume_all() {
   paused_ = false;
 }
 
-void KafkaSource::close() {
-  if (closed_ || consumer_ == nullptr) return;
+bool KafkaSource::close(std::chrono::milliseconds timeout) {
+  if (consumer_ == nullptr) return true;
+  if (closed_) return close_finished_;
   closed_ = true;
-  rd_kafka_consumer_close(consumer_);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // rd_kafka_consumer_close() blocks until the group is left, which with the
+  // brokers unreachable can be forever; its queue form lets us bound it. The
+  // final revoke arrives on that queue and is handed to on_rebalance here.
+  rd_kafka_queue_t* closing = rd_kafka_queue_new(consumer_);
+  if (rd_kafka_error_t* error = rd_kafka_consumer_close_queue(consumer_, closing)) {
+    obs::log(obs::LogLevel::kWarn, "kafka consumer close failed",
+             {{"error", rd_kafka_error_name(error)}});
+    rd_kafka_error_destroy(error);
+    rd_kafka_queue_destroy(closing);
+    return false;
+  }
+  // Served as events, not callbacks: the queue may also hold messages
+  // fetched before the close, which no callback can take
+  // (rd_kafka_queue_poll_callback asserts on them). They are dropped, never
+  // processed: nothing of theirs is committed, the next owner reads them.
+  while (!rd_kafka_consumer_closed(consumer_)) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    rd_kafka_event_t* event =
+        rd_kafka_queue_poll(closing, static_cast<int>(std::min<int64_t>(left.count(), 100)));
+    if (event == nullptr) continue;
+    if (rd_kafka_event_type(event) == RD_KAFKA_EVENT_REBALANCE) {
+      on_rebalance(consumer_, rd_kafka_event_error(event),
+                   rd_kafka_event_topic_partition_list(event), this);
+    }
+    rd_kafka_event_destroy(event);
+  }
+  close_finished_ = rd_kafka_consumer_closed(consumer_) != 0;
+  rd_kafka_queue_destroy(closing);
+  return close_finished_;
 }
 
 }  // namespace cdp_relay::source

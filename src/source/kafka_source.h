@@ -40,6 +40,7 @@
 #include "source/kafka_message.h"
 #include "source/source_config.h"
 #include "source/start_position.h"
+#include "util/wait_set.h"
 
 namespace cdp_relay::source {
 
@@ -76,18 +77,33 @@ class KafkaSource {
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
 
-  // The next message, or nullptr when none arrived within `timeout`.
+  // The next message, or nullptr when none arrived within `timeout` (then
+  // the queue is empty).
   // Consumer errors (broker down, ...) are logged, counted and skipped:
   // librdkafka recovers from them itself.
   KafkaMessage poll(std::chrono::milliseconds timeout);
+
+  // Event-driven use: the consumer queue (messages, rebalances, statistics,
+  // commit results) writes to a pipe when it goes from empty to non-empty.
+  // add_wait() makes the pipeline's wait watch that pipe; begin_serving()
+  // empties it and must be called before polling the queue until poll()
+  // returns nullptr, so that anything queued later wakes the wait again.
+  // Stopping before nullptr leaves work queued that will not signal: the
+  // caller must then not sleep.
+  void add_wait(util::WaitSet& wait) const { wait.watch(wake_.read_fd(), POLLIN); }
+  void begin_serving() { wake_.drain(); }
 
   // Stores `offset` (the next offset to consume) for commit. A partition that
   // is no longer assigned answers __STATE: expected after a revoke, ignored.
   void store_offset(const std::string& topic, int32_t partition, int64_t offset);
 
-  // Synchronously commits the given offsets (revoke) or, with an empty list,
-  // every stored offset (shutdown). Returns false and logs on failure.
-  bool commit_sync(const std::vector<TopicPartitionOffset>& offsets);
+  enum class CommitResult { kCommitted, kFailed, kTimedOut };
+  // Commits the given offsets (revoke) or, with an empty list, every stored
+  // offset (shutdown), waiting at most `timeout` for the broker's answer: with
+  // the brokers unreachable a commit never answers, and shutdown and revoke
+  // have deadlines. Not committing is safe (the next owner redelivers).
+  CommitResult commit(const std::vector<TopicPartitionOffset>& offsets,
+                      std::chrono::milliseconds timeout);
 
   // Stops or restarts fetching from every assigned partition (backpressure).
   void pause_all();
@@ -103,8 +119,10 @@ class KafkaSource {
   // Partitions assigned, counted from the rebalance callbacks.
   int64_t assigned_count() const { return assigned_count_; }
 
-  // Leaves the group (triggering a final revoke) and closes the consumer.
-  void close();
+  // Leaves the group (triggering a final revoke, served here) and closes the
+  // consumer, giving up after `timeout`. Returns false when it gave up: the
+  // handle is then destroyed without another close, which would block again.
+  bool close(std::chrono::milliseconds timeout);
 
   rd_kafka_t* handle() { return consumer_; }
 
@@ -120,9 +138,12 @@ class KafkaSource {
   void position_backfill(rd_kafka_topic_partition_list_t* partitions);
 
   rd_kafka_t* consumer_ = nullptr;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, signalling wake_
+  util::WakePipe wake_;
   RebalanceListener& listener_;
   bool paused_ = false;
   bool closed_ = false;
+  bool close_finished_ = false;
   uint64_t rebalances_ = 0;
   uint64_t consumer_errors_ = 0;
   int64_t assigned_count_ = 0;

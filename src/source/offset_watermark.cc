@@ -12,6 +12,13 @@ void InflightMessage::detach_from_consumer() {
   message.reset();
 }
 
+void InflightMessage::release_bytes() {
+  message.reset();
+  detached_.reset();
+  key = {};
+  value = {};
+}
+
 void PartitionTracker::detach_from_consumer() {
   for (InflightMessage& message : inflight_) message.detach_from_consumer();
 }
@@ -19,6 +26,7 @@ void PartitionTracker::detach_from_consumer() {
 InflightMessage& PartitionTracker::track(int64_t offset) {
   InflightMessage& message = inflight_.emplace_back();
   message.offset = offset;
+  ++unresolved_;
   return message;
 }
 
@@ -46,7 +54,11 @@ void PartitionTracker::add_output(int64_t offset) {
 void PartitionTracker::seal(int64_t offset) {
   if (InflightMessage* message = find(offset)) {
     message->sealed = true;
-    inflight_bytes_ += message->key.size() + message->value.size();
+    if (message->pending == 0) {
+      on_resolved(*message);  // no output at all (all filtered), or all resolved already
+    } else {
+      inflight_bytes_ += message->key.size() + message->value.size();
+    }
   }
   advance();
 }
@@ -55,14 +67,20 @@ void PartitionTracker::resolve_output(int64_t offset) {
   InflightMessage* message = find(offset);
   if (message == nullptr || message->pending == 0) return;  // duplicate completion: ignore
   --message->pending;
-  if (message->pending == 0) advance();
+  if (message->pending > 0 || !message->sealed) return;
+  inflight_bytes_ -= message->key.size() + message->value.size();
+  on_resolved(*message);
+  advance();
+}
+
+void PartitionTracker::on_resolved(InflightMessage& message) {
+  --unresolved_;
+  message.release_bytes();
 }
 
 void PartitionTracker::advance() {
   while (!inflight_.empty() && inflight_.front().sealed && inflight_.front().pending == 0) {
-    const InflightMessage& front = inflight_.front();
-    inflight_bytes_ -= front.key.size() + front.value.size();
-    next_after_released_ = front.offset + 1;
+    next_after_released_ = inflight_.front().offset + 1;
     inflight_.pop_front();
   }
 }

@@ -10,6 +10,11 @@
 //    whose first output resolves before its last is registered cannot slip by.
 //  - Once a partition is revoked its offsets are never stored again
 //    (STYLE.md smell 4): revoke() marks it and callers check revoked().
+//  - A resolved message behind an unresolved one stays tracked (it holds the
+//    watermark's place) but lets go of its bytes at once, and no longer
+//    counts as in flight: only an unresolved message can still need its key
+//    and value (for a dead letter). inflight_messages()/inflight_bytes()
+//    count the unresolved; tracked_messages() the whole watermark gap.
 //
 // Not thread-safe: the pipeline loop owns every PartitionTracker; HTTP and
 // Kafka completions are funnelled to that loop before they touch a tracker.
@@ -44,6 +49,8 @@ struct InflightMessage {
   // messages still in flight at shutdown are detached before the consumer
   // goes away. Rare path: a copy is fine here.
   void detach_from_consumer();
+  // Lets go of the message and its bytes (it is resolved: nothing needs them).
+  void release_bytes();
 
  private:
   struct Detached {
@@ -81,8 +88,11 @@ class PartitionTracker {
   bool has_new_committable() const;
   void mark_stored(int64_t offset) { stored_ = offset; }
 
-  size_t inflight_messages() const { return inflight_.size(); }
+  // Messages with an output still unresolved, and their key and value bytes.
+  size_t inflight_messages() const { return unresolved_; }
   size_t inflight_bytes() const { return inflight_bytes_; }
+  // Every message from the watermark to the newest consumed, resolved or not.
+  size_t tracked_messages() const { return inflight_.size(); }
 
   // Detaches every in-flight message from the consumer (see
   // InflightMessage::detach_from_consumer).
@@ -94,13 +104,16 @@ class PartitionTracker {
  private:
   // Pops resolved messages off the front, moving the watermark.
   void advance();
+  // The message's last output resolved (or it had none): it is done.
+  void on_resolved(InflightMessage& message);
 
   std::string topic_;
   int32_t partition_;
   std::deque<InflightMessage> inflight_;  // ordered by offset
   std::optional<int64_t> next_after_released_;  // one past the newest released offset
   std::optional<int64_t> stored_;
-  size_t inflight_bytes_ = 0;
+  size_t inflight_bytes_ = 0;  // of unresolved messages
+  size_t unresolved_ = 0;
   bool revoked_ = false;
 };
 

@@ -222,14 +222,29 @@ TEST(BackfillIntegrationTest, NothingThatRecentStartsAtTheEndWithTheBrokersOwnLo
   RelayRunner relay(config);
 
   // The partitions start at the end once assigned: feed new events until
-  // one arrives, then a few more that must all arrive.
+  // one has arrived from every partition (each partition finds its end when
+  // its own fetch starts, which may be later than another's), then a few
+  // more that must all arrive.
   std::vector<ProducedMessage> after;
+  auto arrived_from_every_partition = [&] {
+    const auto recorded = recorded_ids(*emulator);
+    for (int partition = 0; partition < kPartitions; ++partition) {
+      std::vector<ProducedMessage> on_partition;
+      // produce_at puts message i of each batch on partition i % kPartitions,
+      // and every batch below has kPartitions messages.
+      for (size_t i = static_cast<size_t>(partition); i < after.size(); i += kPartitions) {
+        on_partition.push_back(after[i]);
+      }
+      if (recorded_among(recorded, on_partition) == 0) return false;
+    }
+    return true;
+  };
   const bool one_arrived = wait_until(
       [&] {
-        const auto batch = generate(generator, 2);
+        const auto batch = generate(generator, kPartitions);
         produce_at(cluster.brokers(), batch, kPartitions, now_ms());
         after.insert(after.end(), batch.begin(), batch.end());
-        return recorded_among(recorded_ids(*emulator), after) > 0;
+        return arrived_from_every_partition();
       },
       30s, 200ms);
   ASSERT_TRUE(one_arrived);

@@ -8,8 +8,11 @@
 // as any message of the handle is alive: this test fails (the child never
 // exits) if those messages are not released before the consumer is destroyed.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <sstream>
 
 #include "integration/harness.h"
 
@@ -42,6 +45,57 @@ TEST(ShutdownIntegrationTest, GraceExpiryWithUndeliveredEventsExitsWithoutCommit
   for (const auto& [partition, offset] : cluster.committed(group)) {
     EXPECT_LE(offset, 0) << "partition " << partition;
   }
+  (void)produced;
+}
+
+// The brokers become unreachable while the relay is idle in its group; then
+// SIGTERM. A commit and a group leave that can never be answered must not
+// hold the process past its grace period: it gives up on them, says so, and
+// exits. Meanwhile librdkafka complains about the lost brokers, and those
+// lines too are JSON (every stderr line is one JSON object).
+TEST(ShutdownIntegrationTest, BrokersDownWhileIdleExitsWithinGraceAndSaysTheCommitWasNotMade) {
+  TestCluster cluster(2);
+  auto emulator = start_emulator();
+  TempDir dir;
+  auto config = relay_config(cluster, *emulator, "it-brokers-down");
+  config.shutdown_grace_s = 3;
+
+  EventGenerator generator(GeneratorOptions{.seed = 17});
+  const auto produced = produce_events(cluster.brokers(), generator, 50);
+  ChildRelay child(config, dir, "relay");
+  ASSERT_TRUE(wait_until([&] { return emulator->accepted_events() > 0; }, 60s)) << child.log();
+  wait_for_quiet(*emulator);  // idle: everything delivered
+
+  cluster.set_all_brokers_up(false);
+  std::this_thread::sleep_for(2s);  // the relay notices: librdkafka logs its failures
+  const auto signalled = std::chrono::steady_clock::now();
+  child.signal(SIGTERM);
+  const auto status = child.wait(60s);
+  const auto took = std::chrono::steady_clock::now() - signalled;
+  ASSERT_TRUE(status.has_value()) << "relay still running 60 s after SIGTERM\n" << child.log();
+  // Grace, plus librdkafka's handle teardown and the process exit.
+  EXPECT_LT(took, std::chrono::seconds(config.shutdown_grace_s) + 3s)
+      << "exited only after "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n"
+      << child.log();
+  EXPECT_TRUE(WIFEXITED(*status)) << child.log();
+
+  const std::string log = child.log();
+  bool commit_not_made = false, librdkafka_line = false;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    ASSERT_TRUE(json.is_object()) << "not one JSON object: " << line;
+    const std::string msg = json.value("msg", "");
+    if (msg.find("commit") != std::string::npos && msg.find("not made") != std::string::npos) {
+      commit_not_made = true;
+    }
+    if (msg.rfind("librdkafka ", 0) == 0 && json.contains("client") && json.contains("facility")) {
+      librdkafka_line = true;
+    }
+  }
+  EXPECT_TRUE(commit_not_made) << "no warning that the commit was not made\n" << log;
+  EXPECT_TRUE(librdkafka_line) << "no librdkafka line in the JSON log\n" << log;
   (void)produced;
 }
 

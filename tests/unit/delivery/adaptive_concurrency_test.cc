@@ -37,6 +37,13 @@ AdaptiveConcurrencyOptions test_options(int64_t min_rtt_samples = 8) {
   o.initial_window = milliseconds(1'000);
   o.min_window = milliseconds(10);
   o.max_window = milliseconds(1'000);
+  o.slow_start = false;  // the additive phase; slow start has tests of its own
+  return o;
+}
+
+AdaptiveConcurrencyOptions slow_start_options() {
+  AdaptiveConcurrencyOptions o = test_options();
+  o.slow_start = true;
   return o;
 }
 
@@ -278,6 +285,40 @@ TEST_F(AdaptiveConcurrencyTest, WithoutRoundingTheSameJitterBlocksIncreases) {
 TEST_F(AdaptiveConcurrencyTest, ConstantLatencyLinkGrowsToMax) {
   AdaptiveConcurrency ac(settings(1, 16), clock_, test_options(/*min_rtt_samples=*/1));
   for (int window = 0; window < 40; ++window) run_saturated_window(ac, ok(microseconds(33'333)));
+  EXPECT_EQ(ac.limit(), 16);
+}
+
+TEST_F(AdaptiveConcurrencyTest, SlowStartDoublesPerSaturatedWindowUpToMax) {
+  AdaptiveConcurrency ac(settings(8, 64), clock_, slow_start_options());
+  run_saturated_window(ac);  // seeds the baseline
+  EXPECT_EQ(ac.limit(), 8);
+  run_saturated_window(ac);
+  EXPECT_EQ(ac.limit(), 16);
+  run_saturated_window(ac, ok(kRtt + milliseconds(30)));  // some queueing: still growing
+  EXPECT_EQ(ac.limit(), 32);
+  run_saturated_window(ac);
+  EXPECT_EQ(ac.limit(), 64);
+  run_saturated_window(ac);
+  EXPECT_EQ(ac.limit(), 64) << "never above max";
+}
+
+TEST_F(AdaptiveConcurrencyTest, SlowStartNeedsSaturation) {
+  AdaptiveConcurrency ac(settings(8, 64), clock_, slow_start_options());
+  run_saturated_window(ac);
+  run_window(ac, 4, ok());
+  EXPECT_EQ(ac.limit(), 8);
+}
+
+TEST_F(AdaptiveConcurrencyTest, FirstCongestionSignalEndsSlowStartForGood) {
+  AdaptiveConcurrency ac(settings(8, 64), clock_, slow_start_options());
+  run_saturated_window(ac);
+  run_saturated_window(ac);
+  ASSERT_EQ(ac.limit(), 16);
+  run_saturated_window(ac, back_pressure());
+  EXPECT_EQ(ac.limit(), 14);  // floor(16 * 0.9)
+  run_saturated_window(ac);
+  EXPECT_EQ(ac.limit(), 15) << "additive from now on";
+  run_saturated_window(ac);
   EXPECT_EQ(ac.limit(), 16);
 }
 

@@ -28,13 +28,15 @@ class FixedRandom final : public Random {
 class ScriptedHttp final : public HttpClient {
  public:
   using Responder = std::function<HttpResponse(const HttpRequest&)>;
-  explicit ScriptedHttp(Responder* responder, std::vector<HttpRequest>* log)
-      : responder_(responder), log_(log) {}
+  explicit ScriptedHttp(Responder* responder, std::vector<HttpRequest>* log,
+                        const bool* hold = nullptr)
+      : responder_(responder), log_(log), hold_(hold) {}
   void start(uint64_t ticket, HttpRequest request) override {
     log_->push_back(request);
     pending_.emplace_back(ticket, (*responder_)(request));
   }
   void poll(std::chrono::milliseconds, std::vector<std::pair<uint64_t, HttpResponse>>& done) override {
+    if (hold_ != nullptr && *hold_) return;  // requests stay in flight
     for (auto& entry : pending_) done.push_back(std::move(entry));
     pending_.clear();
   }
@@ -43,6 +45,7 @@ class ScriptedHttp final : public HttpClient {
  private:
   Responder* responder_;
   std::vector<HttpRequest>* log_;
+  const bool* hold_;
   std::vector<std::pair<uint64_t, HttpResponse>> pending_;
 };
 
@@ -74,7 +77,7 @@ class DeliveryEngineTest : public ::testing::Test {
     settings.concurrency.max = 4;
     engine_ = std::make_unique<DeliveryEngine>(
         settings, std::make_unique<destinations::vidora::VidoraRequestBuilder>(vidora),
-        std::make_unique<ScriptedHttp>(&responder_, &requests_), clock_, random_, metrics);
+        std::make_unique<ScriptedHttp>(&responder_, &requests_, &hold_responses_), clock_, random_, metrics);
   }
 
   void submit(const std::string& user, const std::string& id, size_t padding = 0) {
@@ -109,7 +112,78 @@ class DeliveryEngineTest : public ::testing::Test {
   std::vector<HttpRequest> requests_;
   std::vector<DeliveryOutcome> outcomes_;
   std::unique_ptr<DeliveryEngine> engine_;
+  bool hold_responses_ = false;
+
+  // What the engine asks the pipeline's one wait for, as of now.
+  std::optional<Clock::time_point> wake_time() {
+    util::WaitSet wait;
+    wait.reset(clock_.now());
+    engine_->add_wait(wait);
+    return wait.deadline();
+  }
 };
+
+// The engine's part of the pipeline's wait: when the loop must wake for it.
+
+TEST_F(DeliveryEngineTest, WaitWithNothingQueuedHasNoDeadline) {
+  make_engine(500, 100);
+  EXPECT_FALSE(wake_time().has_value());
+  engine_->poll(0ms, outcomes_);
+  EXPECT_FALSE(wake_time().has_value());
+}
+
+TEST_F(DeliveryEngineTest, WaitForAPartialBatchEndsAtItsLinger) {
+  make_engine(500, 100);
+  const auto submitted = clock_.now();
+  submit("a", "a1");
+  EXPECT_EQ(wake_time(), submitted + 100ms);
+  clock_.advance(30ms);
+  submit("b", "b1");  // the oldest item decides
+  engine_->poll(0ms, outcomes_);
+  EXPECT_TRUE(requests_.empty());
+  EXPECT_EQ(wake_time(), submitted + 100ms);
+  clock_.advance(70ms);
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(requests_.size(), 1u) << "sent when the wait said";
+}
+
+TEST_F(DeliveryEngineTest, WaitForAFullBatchIsNow) {
+  make_engine(2, 100);
+  submit("a", "a1");
+  submit("b", "b1");
+  EXPECT_EQ(wake_time(), clock_.now());
+}
+
+TEST_F(DeliveryEngineTest, WaitForARetryEndsAtItsBackoff) {
+  make_engine(1, 0);
+  responder_ = [](const HttpRequest&) { return status(503); };
+  submit("a", "a1");
+  engine_->poll(0ms, outcomes_);  // sent, answered 503: waits for its backoff
+  ASSERT_EQ(requests_.size(), 1u);
+  const auto wake = wake_time();
+  ASSERT_TRUE(wake.has_value());
+  ASSERT_GT(*wake, clock_.now()) << "a retry waiting for its backoff must not wake the loop now";
+  clock_.advance(std::chrono::duration_cast<std::chrono::milliseconds>(*wake - clock_.now()) - 1ms);
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(requests_.size(), 1u);
+  clock_.advance(1ms);
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(requests_.size(), 2u) << "retried when the wait said";
+}
+
+TEST_F(DeliveryEngineTest, WaitAtTheConcurrencyLimitLeavesItToResponses) {
+  make_engine(1, 0);  // concurrency 4
+  hold_responses_ = true;
+  for (int i = 0; i < 5; ++i) submit("user" + std::to_string(i), "e" + std::to_string(i));
+  engine_->poll(0ms, outcomes_);
+  ASSERT_EQ(requests_.size(), 4u);
+  // A fifth batch is ready, but only a response can free a slot, and a
+  // response wakes the wait through the HTTP client's sockets: no timer.
+  EXPECT_FALSE(wake_time().has_value());
+  hold_responses_ = false;
+  engine_->poll(0ms, outcomes_);
+  EXPECT_EQ(wake_time(), clock_.now()) << "slots free, the fifth batch is due now";
+}
 
 TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
   make_engine(500, 100);

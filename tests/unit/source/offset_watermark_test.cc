@@ -124,6 +124,46 @@ TEST(OffsetWatermarkTest, InflightBytesCountKeptKeysAndValues) {
   EXPECT_EQ(tracker.inflight_bytes(), 0u);
 }
 
+// The in-flight bounds count what can still need its bytes: a message resolved
+// behind a slow one holds the watermark's place, nothing more.
+TEST(OffsetWatermarkTest, ResolvedMessagesBehindAnUnresolvedOneNoLongerCountOrKeepBytes) {
+  PartitionTracker tracker("t", 0);
+  const std::string value(100, 'x');
+  for (int64_t offset = 0; offset < 3; ++offset) {
+    InflightMessage& message = tracker.track(offset);
+    message.key = "user-1";
+    message.value = value;
+    tracker.add_output(offset);
+    tracker.seal(offset);
+  }
+  EXPECT_EQ(tracker.inflight_messages(), 3u);
+  EXPECT_EQ(tracker.inflight_bytes(), 318u);
+  tracker.resolve_output(2);
+  tracker.resolve_output(1);
+  EXPECT_EQ(tracker.inflight_messages(), 1u) << "1 and 2 are resolved";
+  EXPECT_EQ(tracker.inflight_bytes(), 106u);
+  EXPECT_EQ(tracker.tracked_messages(), 3u) << "the watermark still waits for 0";
+  EXPECT_FALSE(tracker.committable());
+  ASSERT_NE(tracker.find(1), nullptr);
+  EXPECT_TRUE(tracker.find(1)->value.empty()) << "a resolved message's bytes are let go";
+  EXPECT_EQ(tracker.find(0)->value, value) << "an unresolved one keeps them (dead letters)";
+  tracker.resolve_output(0);
+  EXPECT_EQ(tracker.inflight_messages(), 0u);
+  EXPECT_EQ(tracker.tracked_messages(), 0u);
+  EXPECT_EQ(tracker.committable(), 3);
+}
+
+TEST(OffsetWatermarkTest, AMessageWithNoOutputIsResolvedWhenSealed) {
+  PartitionTracker tracker("t", 0);
+  consume(tracker, 0, 1);
+  tracker.track(1);
+  tracker.seal(1);  // every event filtered: nothing to wait for
+  EXPECT_EQ(tracker.inflight_messages(), 1u);
+  tracker.resolve_output(0);
+  EXPECT_EQ(tracker.inflight_messages(), 0u);
+  EXPECT_EQ(tracker.committable(), 2);
+}
+
 TEST(OffsetWatermarkTest, RevokeIsSticky) {
   PartitionTracker tracker("t", 3);
   EXPECT_FALSE(tracker.revoked());
