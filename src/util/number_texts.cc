@@ -82,12 +82,6 @@ bool fits_64_bits(std::string_view integer) {
   return std::from_chars(integer.data(), integer.data() + integer.size(), value).ec == std::errc();
 }
 
-bool is_shortest_form(std::string_view token, double value) {
-  char shortest[32];
-  const auto result = std::to_chars(shortest, shortest + sizeof shortest, value);
-  return std::string_view(shortest, static_cast<size_t>(result.ptr - shortest)) == token;
-}
-
 }  // namespace
 
 void NumberTexts::reset(std::string_view source) {
@@ -101,9 +95,11 @@ void NumberTexts::scan() const {
   for_each_number_token(source_, [&](size_t offset, size_t length) {
     const std::string_view token = source_.substr(offset, length);
     if (!is_float_syntax(token)) return;  // an integer's text is its shortest form
-    const auto value = float_value(token);
-    if (!value || is_shortest_form(token, *value)) return;
-    entries_.push_back(Entry{std::bit_cast<uint64_t>(*value), token});
+    // Every float is kept, in its shortest form or not: writing the text
+    // found costs less than formatting the double again.
+    if (const auto value = float_value(token)) {
+      entries_.push_back(Entry{std::bit_cast<uint64_t>(*value), token});
+    }
   });
 }
 
@@ -125,9 +121,7 @@ size_t NumberTexts::rewrite_unrepresentable(std::string_view source, std::string
       representable = fits_64_bits(token);
     }
     if (representable) {
-      if (value && !is_shortest_form(token, *value)) {
-        entries_.push_back(Entry{std::bit_cast<uint64_t>(*value), token});
-      }
+      if (value) entries_.push_back(Entry{std::bit_cast<uint64_t>(*value), token});
       return;
     }
     // A marker no real document plausibly holds, distinct per number (ten

@@ -37,8 +37,8 @@ class NumberTexts {
   // `source` must stay valid as for reset().
   size_t rewrite_unrepresentable(std::string_view source, std::string& parsed);
 
-  // The text `value` (a double from this document) was written with, when it
-  // is not the shortest form std::to_chars gives; empty otherwise.
+  // The text `value` (a double from this document) was written with; empty
+  // when no float of the document has that value.
   std::string_view original_text(double value) const;
 
  private:

@@ -1,5 +1,6 @@
 #include "destinations/vidora/vidora_encoder.h"
 
+#include <cstring>
 #include <optional>
 
 #include "destinations/vidora/vidora_mapping.h"
@@ -126,14 +127,12 @@ std::optional<TimestampFormat> timestamp_format_from(std::string_view name) {
 }
 
 VidoraEncoder::VidoraEncoder(VidoraEncodeOptions options) : options_(std::move(options)) {
-  for (const std::string& member : options_.segment_context) {
-    if (member == "userAgent") {
-      context_user_agent_ = true;
-    } else if (member == "ip") {
-      context_ip_ = true;
-    } else {
-      context_members_.push_back(member);
-    }
+  for (const std::string& name : options_.segment_context) {
+    ContextMember member{name, ContextMember::kFlattened};
+    if (name == "userAgent") member.how = ContextMember::kUserAgent;
+    if (name == "ip") member.how = ContextMember::kIp;
+    if (name.size() < 64) context_lengths_ |= uint64_t{1} << name.size();
+    context_members_.push_back(std::move(member));
   }
 }
 
@@ -208,33 +207,84 @@ void VidoraEncoder::encode_segment_fields(const CanonicalEvent& event) {
 }
 
 void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
-  if (event.context.empty()) return;
-  std::string_view text;
-  if (context_user_agent_) {
-    if (auto user_agent = event.context.find("userAgent");
-        user_agent && user_agent->get(text) == simdjson::SUCCESS && !text.empty()) {
-      writer_.fixed_string("user_agent", text);
+  // One pass over the context's members (looking each configured name up
+  // instead was a tenth of a small track's encoding time), the item's own
+  // context first, then the envelope's members the item does not have.
+  if (context_members_.empty()) return;
+  if (event.context.own) encode_context_members(*event.context.own, nullptr);
+  if (event.context.inherited) {
+    encode_context_members(*event.context.inherited,
+                           event.context.own ? &*event.context.own : nullptr);
+  }
+}
+
+void VidoraEncoder::encode_context_members(simdjson::dom::object context,
+                                           const simdjson::dom::object* shadowing) {
+  // First pass: which configured member each member is, and where the last
+  // member of each configured name is (a repeated name counts once, by its
+  // last value, as everywhere else).
+  context_last_position_.assign(context_members_.size(), kNoPosition);
+  context_wanted_.clear();
+  for (auto member : context) {
+    const ContextMember* wanted = find_context_member(member.key);
+    context_wanted_.push_back(wanted);
+    if (wanted != nullptr) {
+      context_last_position_[static_cast<size_t>(wanted - context_members_.data())] =
+          static_cast<uint32_t>(context_wanted_.size() - 1);
     }
   }
-  if (context_ip_ && !options_.personal_data_filtering) {
-    if (auto ip = event.context.find("ip");
-        ip && ip->get(text) == simdjson::SUCCESS && !text.empty()) {
-      writer_.fixed_string("ip", text);
-    }
-  }
-  for (const std::string& member : context_members_) {
-    auto value = event.context.find(member);
-    if (!value || value->is_null()) continue;
-    simdjson::dom::object device;
-    if (member == "device" && options_.personal_data_filtering &&
-        value->get(device) == simdjson::SUCCESS) {
-      for (auto field : device) {
-        if (!is_segment_device_identifier(field.key)) writer_.custom("context_device", field.key, field.value);
-      }
+  uint32_t position = 0;
+  for (auto member : context) {
+    const uint32_t at = position++;
+    const ContextMember* wanted = context_wanted_[at];
+    if (wanted == nullptr || member.value.is_null() ||
+        context_last_position_[static_cast<size_t>(wanted - context_members_.data())] != at) {
       continue;
     }
-    writer_.custom("context", member, *value);
+    if (shadowing != nullptr && util::last_member(*shadowing, member.key)) continue;
+    std::string_view text;
+    switch (wanted->how) {
+      case ContextMember::kUserAgent:
+        if (member.value.get(text) == simdjson::SUCCESS && !text.empty()) {
+          writer_.fixed_string("user_agent", text);
+        }
+        break;
+      case ContextMember::kIp:
+        if (!options_.personal_data_filtering && member.value.get(text) == simdjson::SUCCESS &&
+            !text.empty()) {
+          writer_.fixed_string("ip", text);
+        }
+        break;
+      case ContextMember::kFlattened: {
+        simdjson::dom::object device;
+        if (member.key == "device" && options_.personal_data_filtering &&
+            member.value.get(device) == simdjson::SUCCESS) {
+          for (auto field : device) {
+            if (!is_segment_device_identifier(field.key)) {
+              writer_.custom("context_device", field.key, field.value);
+            }
+          }
+        } else {
+          writer_.custom("context", member.key, member.value);
+        }
+        break;
+      }
+    }
   }
+}
+
+const VidoraEncoder::ContextMember* VidoraEncoder::find_context_member(
+    std::string_view key) const {
+  // Most context members are not configured, or are told apart by their
+  // length alone: compare only names of the same length.
+  if (key.size() >= 64 || (context_lengths_ & (uint64_t{1} << key.size())) == 0) return nullptr;
+  for (const ContextMember& member : context_members_) {
+    if (member.name.size() == key.size() &&
+        std::memcmp(member.name.data(), key.data(), key.size()) == 0) {
+      return &member;
+    }
+  }
+  return nullptr;
 }
 
 void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {

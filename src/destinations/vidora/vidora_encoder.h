@@ -2,6 +2,7 @@
 // request bodies (DESIGN.md section 3, "Wire format").
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,6 +63,12 @@ class VidoraEncoder {
   void encode_object(const CanonicalEvent& event, std::string_view type, std::string& out);
   void encode_segment_fields(const CanonicalEvent& event);
   void encode_segment_context(const CanonicalEvent& event);
+  // Writes the configured members of one context object, except those
+  // `shadowing` (the item's own context) also has.
+  void encode_context_members(simdjson::dom::object context,
+                              const simdjson::dom::object* shadowing);
+  struct ContextMember;
+  const ContextMember* find_context_member(std::string_view key) const;
   void encode_mparticle_fields(const CanonicalEvent& event);
   // The fields of the event's `data` that its event_type defines.
   void encode_mparticle_event_data(const CanonicalEvent& event, simdjson::dom::object data);
@@ -74,10 +81,16 @@ class VidoraEncoder {
   void write_batch_attributes(FlatObjectWriter& writer, const CanonicalEvent& event) const;
 
   VidoraEncodeOptions options_;
-  // segment_context, split by how each member is written.
-  bool context_user_agent_ = false;
-  bool context_ip_ = false;
-  std::vector<std::string> context_members_;  // flattened under context_
+  // segment_context, with how each member is written.
+  struct ContextMember {
+    std::string name;  // Segment's name: "page", "userAgent"
+    enum How : uint8_t { kFlattened, kUserAgent, kIp } how;
+  };
+  std::vector<ContextMember> context_members_;
+  uint64_t context_lengths_ = 0;  // bit n set: a configured name has n bytes
+  static constexpr uint32_t kNoPosition = ~uint32_t{0};
+  std::vector<uint32_t> context_last_position_;  // per configured member
+  std::vector<const ContextMember*> context_wanted_;  // per member of the context
   FlatObjectWriter writer_;
   FlatObjectWriter fragment_writer_;
   std::string fragment_scratch_;

@@ -42,13 +42,14 @@ TEST(NumberTextsTest, CompactDocumentsComeBackByteForByte) {
   }
 }
 
-TEST(NumberTextsTest, TextsAreFoundByValueAndOnlyWhenTheyDifferFromTheShortestForm) {
+TEST(NumberTextsTest, TextsAreFoundByValue) {
   NumberTexts numbers;
-  numbers.reset(R"({"x":2.50,"y":0.5,"z":"3.50"})");
+  numbers.reset(R"({"x":2.50,"y":0.5,"z":"3.50","i":7})");
   EXPECT_EQ(numbers.original_text(2.5), "2.50");
-  EXPECT_EQ(numbers.original_text(0.5), "");   // written in its shortest form
+  EXPECT_EQ(numbers.original_text(0.5), "0.5");
+  EXPECT_EQ(numbers.original_text(7.0), "");   // an integer: written from its value
   EXPECT_EQ(numbers.original_text(3.5), "");   // only inside a string
-  EXPECT_EQ(numbers.original_text(7.0), "");   // not in the document
+  EXPECT_EQ(numbers.original_text(8.0), "");   // not in the document
 }
 
 TEST(NumberTextsTest, RewriteReplacesOnlyWhatNo64BitTypeHolds) {

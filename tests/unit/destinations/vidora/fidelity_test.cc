@@ -207,6 +207,18 @@ TEST(SegmentContextTest, TheSetIsConfigurable) {
   EXPECT_FALSE(event.contains("context_library_name"));
 }
 
+TEST(SegmentContextTest, ARepeatedContextMemberCountsOnceByItsLastValue) {
+  VidoraHarness harness;
+  const VidoraRun run = harness.run(
+      R"({"type":"track","event":"E","userId":"u1",)" + kTs +
+      R"(,"context":{"locale":"en-US","userAgent":"A","locale":"fr-FR","userAgent":"B"}})");
+  ASSERT_EQ(run.events.size(), 1u);
+  EXPECT_EQ(run.events[0]["context_locale"], "fr-FR");
+  EXPECT_EQ(run.events[0]["user_agent"], "B");
+  EXPECT_FALSE(run.events[0].contains("prop_context_locale")) << run.raw[0];
+  EXPECT_EQ(run.raw[0].find("\"user_agent\""), run.raw[0].rfind("\"user_agent\"")) << run.raw[0];
+}
+
 TEST(SegmentContextTest, ABatchItemsContextWinsOverTheEnvelopesPerKey) {
   VidoraHarness harness;
   const json event = harness.one(
