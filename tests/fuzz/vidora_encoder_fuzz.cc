@@ -18,6 +18,7 @@
 #include "destinations/vidora/vidora_config.h"
 #include "destinations/vidora/vidora_event_encoder.h"
 #include "route/transform_stage.h"
+#include "util/number_texts.h"
 
 namespace {
 
@@ -45,8 +46,17 @@ std::unique_ptr<TransformStage> make_stage(bool iso_timestamps, bool filtering) 
 }
 
 void check_flat_object(std::string_view bytes, simdjson::dom::parser& parser) {
+  // Numbers go out as written, so an event may hold one that no 64-bit type
+  // holds (an integer beyond 64 bits, 1e400): parsed the way the decoder
+  // parses its input, with those replaced by markers.
+  static cdp_relay::util::NumberTexts numbers;
+  static std::string rewritten;
   simdjson::dom::object object;
-  check(parser.parse(bytes.data(), bytes.size(), true).get(object) == simdjson::SUCCESS);
+  simdjson::error_code code = parser.parse(bytes.data(), bytes.size(), true).get(object);
+  if (code == simdjson::NUMBER_ERROR && numbers.rewrite_unrepresentable(bytes, rewritten) > 0) {
+    code = parser.parse(rewritten.data(), rewritten.size(), true).get(object);
+  }
+  check(code == simdjson::SUCCESS);
   std::set<std::string_view> keys;
   for (auto member : object) {
     check(keys.insert(member.key).second);

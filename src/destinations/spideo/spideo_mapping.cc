@@ -138,7 +138,7 @@ void content_ids_of(const CanonicalEvent& event, std::vector<std::string>& out) 
 }
 
 void append_interaction_body(std::string& out, const CanonicalEvent& event) {
-  util::JsonObjectWriter body(out);
+  util::JsonObjectWriter body(out, event.numbers);  // numbers as written
   body.key("timestamp");
   out.push_back('"');
   model::append_iso8601_ms(out, event.timestamp_ms);

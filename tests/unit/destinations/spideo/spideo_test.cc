@@ -309,6 +309,23 @@ TEST(SpideoRequestBuilderTest, AddsTheEscapedApiKeyAndKeepsMethodAndBody) {
   EXPECT_EQ(empty.method, "POST");
 }
 
+TEST(SpideoRequestBuilderTest, NumbersBeyond64BitsReachTheBodyAsWritten) {
+  SpideoHarness harness;
+  SpideoRun r = harness.run(track(
+      "Video Content Playing",
+      R"({"asset_id":"a","distributions":[98765432109876543210,2.50],"origin":"home"})"));
+  ASSERT_EQ(r.output.events.size(), 1u);
+  delivery::DeliveryItem item;
+  item.payload = std::string(r.output.bytes(r.output.events[0]));
+  const SpideoSettings s = settings();
+  SpideoRequestBuilder builder(s);
+  const delivery::HttpRequest request = builder.build({item});
+  EXPECT_EQ(request.method, "PUT");
+  EXPECT_NE(request.body.find(R"("distributions":[98765432109876543210,2.50])"), std::string::npos)
+      << request.body;
+  EXPECT_NE(request.body.find(R"("origin":"home")"), std::string::npos) << request.body;
+}
+
 TEST(SpideoRequestBuilderTest, HeaderAuthLeavesTheQueryAlone) {
   SpideoSettings s = settings();
   s.auth.placement = delivery::AuthPlacement::kHeader;
