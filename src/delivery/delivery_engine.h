@@ -2,7 +2,7 @@
 // RequestBuilder (map a batch to a request, classify statuses); everything
 // else lives here once (STYLE.md: "A sink only classifies; it never loops").
 //
-// Per batch, after each attempt (DESIGN.md §3 "Response classes"):
+// Per batch, after each attempt (README "Delivery", response classes):
 //   delivered   -> every item delivered
 //   retry       -> whole batch again after full-jitter backoff, at least the
 //                  server's Retry-After; dead-lettered with the last status

@@ -1,4 +1,4 @@
-// The chaos suite (issue 7; DESIGN.md §9 "Reliability"): one TEST per
+// The chaos suite (docs/chaos.md): one TEST per
 // scenario, each against real `cdp-relay run` child processes, the mock
 // cluster and the emulator, with every produced event accounted for. See
 // chaos_runner.h for the accounting, the printed line and the duplicate

@@ -301,7 +301,8 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
   if (!details.environment.empty()) writer_.fixed_string("environment", details.environment);
   if (!details.user_agent.empty()) writer_.fixed_string("user_agent", details.user_agent);
 
-  // Consent states always go through, filtering or not (DESIGN.md §3).
+  // Consent states always go through, filtering or not: a
+  // consent change must reach the destination even for filtered-out events.
   if (event.consent.gdpr) {
     for (auto purpose : *event.consent.gdpr) {
       if (auto consented = event.consent.gdpr_consented(purpose.key)) {
