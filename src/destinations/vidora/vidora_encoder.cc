@@ -207,8 +207,8 @@ void VidoraEncoder::encode_segment_fields(const CanonicalEvent& event) {
 }
 
 void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
-  // One pass over the context's members (looking each configured name up
-  // instead was a tenth of a small track's encoding time), the item's own
+  // One pass over the context's members (rather than a look-up per
+  // configured name, per event), the item's own
   // context first, then the envelope's members the item does not have.
   if (context_members_.empty()) return;
   if (event.context.own) encode_context_members(*event.context.own, nullptr);
