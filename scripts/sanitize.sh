@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ASan+UBSan build and run of the unit and integration tests (issue 7; part of
+# ASan+UBSan build and run of the unit and integration tests (part of
 # .ci/run). Builds with clang into build-sanitize/, the same build directory
 # scripts/fuzz.sh uses, so CI compiles the instrumented library once for both:
 # the library carries libFuzzer's coverage hooks too (-fsanitize=fuzzer-no-link,

@@ -18,7 +18,7 @@ namespace cdp_relay {
 enum class Stage : uint8_t { kDecode, kValidate, kTransform, kDeliver };
 
 enum class Reason : uint8_t {
-  // Decode and validation reasons (DESIGN.md section 2).
+  // Decode and validation reasons (README "Dead-letter topic").
   kInvalidJson,
   kUnknownFormat,
   kMissingIdentity,
@@ -30,7 +30,7 @@ enum class Reason : uint8_t {
   kInvalidUtf8,
   kTooManyItems,
   kMissingEventName,  // a track without `event`, a custom_event without event_name
-  // Delivery reasons (DESIGN.md section 3, response classes).
+  // Delivery reasons (README "Delivery", response classes).
   kRejectedByDestination,  // 400/422 isolated to this event by bisection
   kClientError,            // any other non-retryable 4xx
   kRetriesExhausted,       // max_retry_duration elapsed

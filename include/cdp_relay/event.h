@@ -1,5 +1,5 @@
 // The canonical event: the one shape every input format is decoded into and
-// every destination maps from (DESIGN.md section 2).
+// every destination maps from (docs/architecture.md "Data path").
 //
 // Lifetime invariant: the string views and JSON views in a CanonicalEvent
 // point into the simdjson document of the Decoder that produced it, or into
@@ -71,7 +71,7 @@ struct Origin {
 using JsonObject = std::optional<simdjson::dom::object>;
 
 // A JSON object whose keys fall back to a second object: a Segment batch item's
-// `context` over the envelope's `context`. Keys of `own` win (DESIGN.md §1).
+// `context` over the envelope's `context`. Keys of `own` win (README "Inputs").
 struct LayeredObject {
   JsonObject own;
   JsonObject inherited;

@@ -25,7 +25,7 @@ namespace {
 constexpr const char* kTopic = "raw-events";
 constexpr const char* kDeadLetterTopic = "raw-events.dlq";
 constexpr const char* kApiKey = "demo-api-key";
-// The mock cluster keeps about 5 MB per partition (DESIGN.md §8): the producer
+// The mock cluster keeps about 5 MB per partition: the producer
 // stays at most this many messages ahead of the relay.
 constexpr uint64_t kMaxProducedAhead = 20000;
 
@@ -42,7 +42,7 @@ RelayConfig demo_config(const std::string& brokers, int emulator_port) {
   config.kafka.brokers = brokers;
   config.kafka.group_id = "cdp-relay-demo";
   // Short group timeouts and fetch waits: the mock coordinator and fetch path
-  // need them (DESIGN.md §8).
+  // need them (the mock never cuts a fetch wait short).
   config.kafka.consumer = {{"session.timeout.ms", "6000"},
                            {"max.poll.interval.ms", "10000"},
                            {"fetch.wait.max.ms", "10"},

@@ -69,7 +69,7 @@ DemoMessage DemoEventGenerator::segment_batch(int user) {
   message.key = "user-" + std::to_string(user);
   const int items = 3 + static_cast<int>(random_() % 3);
   // One batch in fifty carries an item without any identity: only that item
-  // must reach the DLQ (DESIGN.md §1).
+  // must reach the DLQ (README "Inputs").
   const bool with_bad_item = random_() % 50 == 0;
   message.value = "{\"batch\":[";
   for (int i = 0; i < items; ++i) {

@@ -1,5 +1,5 @@
 // `cdp-relay emulate`: runs the Vidora/Spideo emulator (src/emulator) as its
-// own process, for the demo, docker-compose and tests (DESIGN.md §6, §8).
+// own process, for the demo, docker-compose and tests (docs/emulator.md).
 //
 //   cdp-relay emulate --listen 127.0.0.1:8080 --api-key KEY
 //                     [--record FILE] [--script FILE] [--schemas DIR]

@@ -276,7 +276,7 @@ void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outco
   const OutputRef& ref = outcome.item.ref;
   kafka_sinks::DeadLetter letter;
   letter.error = std::move(outcome.error);
-  letter.destination = destination;  // cdp.error.destination (DESIGN.md §5)
+  letter.destination = destination;  // cdp.error.destination (README "Dead-letter topic")
   letter.first_attempt_ms = outcome.first_attempt_ms;
   letter.last_attempt_ms = outcome.last_attempt_ms;
   // The message is still in flight (this output holds it), so its bytes are here.

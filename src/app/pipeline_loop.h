@@ -7,7 +7,8 @@
 //        \--store_offset(watermark) <--outcomes / acks---------/
 //
 // It holds no stage logic: decoding, batching, retrying and producing live in
-// their stages. What it owns is the bookkeeping of DESIGN.md §5:
+// their stages. What it owns is the bookkeeping of at-least-once delivery
+// (docs/architecture.md "Delivery semantics"):
 //  - every output of a message (one per encoded event per destination, one
 //    per DLQ record, one per normalized record) is registered on the
 //    message's PartitionTracker before any can resolve, and the message is

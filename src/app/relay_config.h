@@ -16,7 +16,7 @@
 
 namespace cdp_relay::app {
 
-// pipeline: bounds on in-flight work (DESIGN.md §5 "Bounds").
+// pipeline: bounds on in-flight work (docs/architecture.md "Delivery semantics").
 struct PipelineSettings {
   // Consumed messages not yet fully resolved; above it the consumer pauses.
   // Default 20000. Range >= 1.

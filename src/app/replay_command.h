@@ -1,5 +1,5 @@
-// `cdp-relay replay`: re-produces dead letters into a topic (issue 7,
-// docs/replay.md). The CLI glue only: options, the config's kafka section,
+// `cdp-relay replay`: re-produces dead letters into a topic
+// (docs/replay.md). The CLI glue only: options, the config's kafka section,
 // signals and the summary line; the job itself is replay::ReplayJob.
 //
 //   cdp-relay replay --to TOPIC [--from DLQ] [-c config.yaml] [--brokers LIST]

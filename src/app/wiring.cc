@@ -32,7 +32,7 @@ delivery::EngineSettings vidora_engine_settings(const RelayConfig& config) {
   return settings;
 }
 
-// Spideo takes one interaction per request (DESIGN.md §4): batches of one,
+// Spideo takes one interaction per request (README "Spideo destination"): batches of one,
 // sent without lingering.
 delivery::EngineSettings spideo_engine_settings(const RelayConfig& config) {
   const auto& spideo = config.spideo;
@@ -55,7 +55,7 @@ Relay::Relay(const RelayConfig& config, Clock& clock, Random& random)
   const auto properties = producer_properties(config_);
   dead_letters_ = std::make_unique<kafka_sinks::KafkaWriter>(
       properties, "dead_letter", &metrics_->kafka_sink("dead_letter"));
-  // The first produce to a topic waits for its metadata (DESIGN.md §8): fetch
+  // The first produce to a topic waits for its metadata (a broker round trip): fetch
   // it now so the first dead letter is not slow.
   dead_letters_->warm_up(config_.dead_letter.topic, std::chrono::seconds(5));
 

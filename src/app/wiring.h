@@ -21,8 +21,8 @@
 namespace cdp_relay::app {
 
 // librdkafka settings of the DLQ and normalized-topic producers: the user's
-// `kafka.producer` pass-through keys, with the guarantees DESIGN.md §5 needs
-// (idempotence) on top.
+// `kafka.producer` pass-through keys, with the guarantees at-least-once needs
+// (idempotence) on top (docs/architecture.md).
 std::map<std::string, std::string> producer_properties(const RelayConfig& config);
 
 class Relay {

@@ -8,14 +8,14 @@
 
 namespace cdp_relay::decode {
 
-// The `format` of a source topic (DESIGN.md section 1).
+// The `format` of a source topic (README "Inputs").
 enum class InputFormat : uint8_t { kAuto, kSegment, kMparticle };
 
 std::string_view to_string(InputFormat format);
 std::optional<InputFormat> input_format_from(std::string_view name);
 
 // Input limits. Every limit violation is a rejection with a reason code,
-// never a crash (issue: foundation, "Input limits").
+// never a crash (docs/config.md `limits`).
 struct DecodeLimits {
   // Largest accepted Kafka message value, in bytes. Default 1 MiB. Range > 0.
   size_t max_message_bytes = 1 << 20;

@@ -32,7 +32,7 @@ struct Rejection {
   // Position of the item inside its batch; 0 for a whole message.
   uint32_t index = 0;
   // True when the whole message was rejected: its DLQ value is the original
-  // bytes. Otherwise `value` holds the item as DESIGN.md §5 wants it in the DLQ
+  // bytes. Otherwise `value` holds the item as the DLQ wants it (README "Dead-letter topic")
   // (a Segment item with the envelope's context merged in; an mParticle batch
   // reduced to the one bad event).
   bool whole_message = true;

@@ -1,4 +1,4 @@
-// Format detection for `format: auto` (DESIGN.md section 1).
+// Format detection for `format: auto` (README "Inputs").
 #pragma once
 
 #include <simdjson.h>

@@ -66,7 +66,7 @@ BatchFields read_batch_fields(simdjson::dom::object batch, DecodedMessage& out) 
 }
 
 // Commerce events are named after what happened: the product action
-// ("purchase"), "promotion_<action>", or "product_impression" (DESIGN.md §3).
+// ("purchase"), "promotion_<action>", or "product_impression" (README "Vidora mapping").
 std::optional<Error> name_commerce_event(simdjson::dom::object data, CanonicalEvent& event,
                                          DecodedMessage& out) {
   if (JsonObject product_action = object_field(data, "product_action")) {

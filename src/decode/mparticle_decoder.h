@@ -1,5 +1,5 @@
 // mParticle batches as mParticle's Kafka/event outputs deliver them
-// (DESIGN.md section 1), with the inbound Events API shape accepted too.
+// (README "Inputs"), with the inbound Events API shape accepted too.
 #pragma once
 
 #include <simdjson.h>

@@ -1,4 +1,4 @@
-// Segment-spec messages and batch envelopes (DESIGN.md section 1).
+// Segment-spec messages and batch envelopes (README "Inputs").
 #pragma once
 
 #include <simdjson.h>

@@ -1,5 +1,5 @@
-// Adaptive concurrency (DESIGN.md section 3: "Concurrency is adaptive (AIMD on
-// latency and 429/503)"), modelled on Vector's adaptive_concurrency controller.
+// Adaptive concurrency (README "Delivery": AIMD on latency and 429/503),
+// modelled on Vector's adaptive_concurrency controller.
 //
 // Owns: the current limit on concurrent requests to one destination and the
 // count of requests in flight.

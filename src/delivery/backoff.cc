@@ -44,7 +44,7 @@ std::chrono::milliseconds Backoff::next_delay(
     int attempt, std::optional<std::chrono::milliseconds> retry_after) {
   const std::chrono::milliseconds jittered = next_delay(attempt);
   if (!retry_after) return jittered;
-  // Retry-After is honoured in full (DESIGN.md section 3), even above
+  // Retry-After is honoured in full (the server knows its own load), even above
   // max_backoff; only the one-hour sanity cap applies.
   const std::chrono::milliseconds server =
       std::clamp(*retry_after, std::chrono::milliseconds(0), kMaxRetryAfter);

@@ -1,5 +1,5 @@
-// Backoff between delivery attempts of one batch (DESIGN.md section 3:
-// "exponential backoff with full jitter").
+// Backoff between delivery attempts of one batch (README "Delivery"):
+// exponential backoff with full jitter.
 //
 // Owns: the delay before the next attempt, given how many attempts failed and
 // what the server asked for.

@@ -1,5 +1,5 @@
-// Circuit breaker of one destination (DESIGN.md section 3: "within a retry
-// budget and under a circuit breaker").
+// Circuit breaker of one destination (README "Delivery"): retries
+// stay within a retry budget and under a circuit breaker.
 //
 // Owns: whether requests to the destination may be sent now, and since when
 // it has been unavailable (for /readyz).

@@ -1,5 +1,5 @@
 // Settings of the shared HTTP delivery engine, one set per destination
-// (DESIGN.md sections 3 and 6). Field names are the YAML keys.
+// (README "Delivery", docs/config.md). Field names are the YAML keys.
 #pragma once
 
 #include <cstddef>

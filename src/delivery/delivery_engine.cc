@@ -251,7 +251,7 @@ void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpRespons
     }
     case ResponseClass::kAuthHold:
       // Never dead-lettered, whatever max_retry_duration says: the events are
-      // fine, the credentials are not (DESIGN.md §3).
+      // fine, the credentials are not.
       auth_failing_ = true;
       schedule_retry(std::move(batch), backoff_.auth_hold_delay());
       return;

@@ -2,7 +2,7 @@
 // RequestBuilder (map a batch to a request, classify statuses); everything
 // else lives here once (STYLE.md: "A sink only classifies; it never loops").
 //
-// Per batch, after each attempt (DESIGN.md §3 "Response classes"):
+// Per batch, after each attempt (README "Delivery", response classes):
 //   delivered   -> every item delivered
 //   retry       -> whole batch again after full-jitter backoff, at least the
 //                  server's Retry-After; dead-lettered with the last status
@@ -136,8 +136,8 @@ class DeliveryEngine {
   void split_and_continue(std::unique_ptr<Batch> batch);
   void finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
               std::vector<DeliveryOutcome>& outcomes);
-  // `now`: read once per finished batch, not per item (the clock was 3% of
-  // the relay's CPU when read for every event).
+  // `now`: read once per finished batch, not per item (reading the clock
+  // for every event is a cost on the hot path).
   void emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
             Clock::time_point now, std::vector<DeliveryOutcome>& outcomes);
   void count_response(const HttpResponse& response);

@@ -1,5 +1,5 @@
-// Optional request rate limit of one destination (DESIGN.md section 3: "an
-// optional token-bucket rate limit").
+// Optional request rate limit of one destination (README "Delivery"): an
+// optional token-bucket rate limit.
 //
 // Owns: the token bucket of one destination.
 // Invariants:

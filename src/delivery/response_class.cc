@@ -1,5 +1,5 @@
-// Default status table of DESIGN.md section 3. The choices for statuses the
-// design does not name (0, 1xx, 3xx, out of range) are explained in
+// Default status table (README "Delivery"). The choices for statuses the
+// table does not name (0, 1xx, 3xx, out of range) are explained in
 // response_class.h.
 #include "delivery/response_class.h"
 

@@ -1,5 +1,5 @@
-// Response classes of the shared HTTP delivery engine (DESIGN.md section 3,
-// "Response classes") and the per-destination table that maps an HTTP status
+// Response classes of the shared HTTP delivery engine (README
+// "Delivery") and the per-destination table that maps an HTTP status
 // to one of them.
 //
 // Owns: the default status -> class table and a destination's overrides of it.
@@ -41,7 +41,7 @@ std::string_view to_string(ResponseClass response_class);
 // (timeout, connection refused or reset, TLS failure, DNS failure).
 inline constexpr int kTransportErrorStatus = 0;
 
-// Classifies `http_status` with the default table of DESIGN.md section 3:
+// Classifies `http_status` with the default table (README "Delivery"):
 //
 //   0 (transport error)            kRetry
 //   1xx                            kRetry       (see below)

@@ -1,6 +1,5 @@
 // Parsing of the HTTP `Retry-After` response header (RFC 9110 section 10.2.3),
-// which DESIGN.md section 3 requires the engine to honour on retryable
-// responses.
+// which the engine honours on retryable responses (README "Delivery").
 //
 // Owns: turning one header value into a wait.
 // Invariants:

@@ -1,5 +1,5 @@
 // Pending delivery items, ordered per user, with the batch-forming rule that
-// keeps each user's events in order (DESIGN.md §5 "Ordering").
+// keeps each user's events in order (docs/architecture.md "Delivery semantics").
 //
 // The rule: a user is *busy* while any of its items is in a batch that is in
 // flight, waiting for a retry, or being bisected. Only idle users' items can

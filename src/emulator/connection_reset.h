@@ -1,5 +1,5 @@
 // Closing an HTTP connection without a response, from inside a cpp-httplib
-// handler (the fault script's `reset` action, DESIGN.md §8).
+// handler (the fault script's `reset` action, docs/emulator.md).
 //
 // cpp-httplib 0.11 gives handlers no access to the connection's socket, and
 // an exception in a handler becomes a 500 response, not a reset. So the

@@ -1,13 +1,13 @@
 // The Vidora / Spideo emulator: a real HTTP server (cpp-httplib) that stands in
 // for both destinations in tests, `cdp-relay demo`, `cdp-relay emulate` and
-// docker-compose (DESIGN.md §8 "HTTP peers"). docs/emulator.md is the
-// operator-facing description.
+// docker-compose. docs/emulator.md is the operator-facing description.
 //
 // Endpoints:
-//   POST {vidora_path}?api_key=KEY           Vidora events (DESIGN.md §3)
+//   POST {vidora_path}?api_key=KEY           Vidora events (README "Vidora wire
+//                                            format: assumptions")
 //   PUT|POST|PATCH {spideo_prefix}/users/{user}/interactions/{interaction}/{content_id}?apikey=KEY
 //   PUT|POST|PATCH {spideo_prefix}/users/{user}/properties/{name}?apikey=KEY
-//                                            Spideo (DESIGN.md §4)
+//                                            Spideo (README "Spideo destination")
 //   GET  /healthz                            liveness: 200 "ok"
 //   GET  /_emulator/stats                    {"requests":N,"by_status":{"200":N,...},
 //                                             "resets":N,"accepted_events":N}
@@ -65,7 +65,7 @@ struct EmulatorOptions {
   std::string api_key;
   // The key Spideo requests expect; empty = the same as api_key.
   std::string spideo_api_key;
-  // Path of the Vidora endpoint (DESIGN.md §3 default).
+  // Path of the Vidora endpoint (the relay's default).
   std::string vidora_path = "/v1/events";
   // Path prefix of the Spideo API ("{prefix}/users/..."); the relay's default
   // url_template puts "/api" after the client's host.
@@ -79,7 +79,8 @@ struct EmulatorOptions {
   bool validate = true;
   // Keep recorded events in memory for recorded_events(). Off for long runs.
   bool keep_in_memory = true;
-  // Vidora's max_bytes (DESIGN.md §3): larger bodies get 413. 0 = no limit.
+  // Vidora's max_bytes (README "Vidora wire format: assumptions"): larger
+  // bodies get 413. 0 = no limit.
   size_t max_body_bytes = 512 * 1024;
   // Worker threads: bounds how many requests can hang in a delay at once.
   int worker_threads = 64;

@@ -1,5 +1,5 @@
 // The emulator's fault script: an ordered list of rules that make the
-// Vidora/Spideo emulator misbehave on purpose (DESIGN.md §8 "HTTP peers":
+// Vidora/Spideo emulator misbehave on purpose (docs/emulator.md:
 // 429 with Retry-After, 5xx, 400 for chosen events, slow responses, resets).
 //
 // This file owns the script's data model, its JSON parser and rule matching.

@@ -1,5 +1,5 @@
 // Validation of Vidora request bodies against schemas/vidora-request.schema.json
-// and schemas/vidora-event.schema.json (DESIGN.md §3 wire format, §8).
+// and schemas/vidora-event.schema.json (README "Vidora wire format: assumptions").
 //
 // The schemas are parsed once, at load(); validate() is const and safe to call
 // from many threads at once (each call builds its own valijson Validator, and

@@ -1,4 +1,5 @@
-// The dead-letter record: value, key and headers exactly as DESIGN.md §5.
+// The dead-letter record: value, key and headers as README "Dead-letter topic"
+// documents them (schemas/dlq-headers.schema.json).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace cdp_relay::kafka_sinks {
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct DeadLetter {
-  std::string value;               // original bytes, or the batch item (DESIGN.md §5)
+  std::string value;               // original bytes, or the batch item
   std::optional<std::string> key;  // original key
   Error error;
   std::string destination;         // empty before routing (decode/validate stage)

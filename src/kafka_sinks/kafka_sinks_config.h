@@ -1,4 +1,4 @@
-// dead_letter and normalized: the Kafka outputs (DESIGN.md §5).
+// dead_letter and normalized: the Kafka outputs (README "Dead-letter topic").
 #pragma once
 
 #include <string>

@@ -6,7 +6,7 @@
 //  - A failed record is never dropped: it is kept and produced again after a
 //    capped backoff, for as long as it takes. Its source offset therefore
 //    stays unresolved, the watermark holds, in-flight grows and the consumer
-//    pauses: a DLQ outage is backpressure, never loss (DESIGN.md §5).
+//    pauses: a DLQ outage is backpressure, never loss (docs/architecture.md).
 //
 // Single-threaded: produce() and poll() are called from the pipeline loop;
 // delivery reports are served inside poll().
@@ -60,7 +60,7 @@ class KafkaWriter {
   std::map<std::string, std::string> effective_properties() const;
 
   // Fetches `topic`'s metadata now, so that the first record is not delayed
-  // by the metadata round trip (DESIGN.md §8). Returns false on timeout.
+  // by the metadata round trip. Returns false on timeout.
   bool warm_up(const std::string& topic, std::chrono::milliseconds timeout);
 
   // Queues a record. It is produced now or, if librdkafka's queue is full, on

@@ -1,5 +1,5 @@
 // The canonical event as JSON: the value written to the normalized-events
-// topic (DESIGN.md section 5) and a stable, documented shape for consumers.
+// topic (docs/architecture.md) and a stable, documented shape for consumers.
 #pragma once
 
 #include <string>

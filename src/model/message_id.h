@@ -1,4 +1,5 @@
-// Stable message ids for events that carry none (DESIGN.md section 2).
+// Stable message ids for events that carry none (README "Inputs"): the same input
+// always gets the same id, so a redelivered event is recognisable downstream.
 #pragma once
 
 #include <string>

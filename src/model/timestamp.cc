@@ -95,7 +95,7 @@ namespace {
 
 // "2024-03-01T09:00:00.359Z": the form nearly every SDK sends (JavaScript's
 // toISOString). Parsed with fixed positions instead of the general grammar's
-// per-field bookkeeping, which was 3% of the transform stage. Anything else,
+// per-field bookkeeping: it runs for nearly every event. Anything else,
 // including out-of-range fields and leap seconds, returns nullopt and goes to
 // the general parser, so both paths accept and reject exactly the same texts.
 std::optional<int64_t> parse_canonical_ms(std::string_view t) {

@@ -10,7 +10,7 @@
 namespace cdp_relay::model {
 
 // Parses an ISO-8601 date-time into Unix epoch milliseconds (UTC).
-// Lenient where real clients are sloppy (DESIGN.md section 1):
+// Lenient where real clients are sloppy (README "Inputs"):
 //   - unpadded fields: "2015-2-02T00:30:08.276Z";
 //   - 'T' or a space between date and time; a date alone means midnight UTC;
 //   - fractional seconds of any length (truncated to milliseconds);

@@ -1,4 +1,5 @@
-// admin: the HTTP port serving /metrics, /healthz and /readyz (DESIGN.md §6).
+// admin: the HTTP port serving /metrics, /healthz and /readyz (README
+// "Operations: admin server, metrics, logs").
 #pragma once
 
 #include <cstdint>

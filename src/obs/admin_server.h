@@ -1,4 +1,5 @@
-// The admin HTTP server (DESIGN.md §6, default port 9464), on cpp-httplib:
+// The admin HTTP server (README "Operations: admin server, metrics, logs",
+// default port 9464), on cpp-httplib:
 //   GET /metrics  Prometheus text format 0.0.4 (prometheus-cpp's TextSerializer
 //                 over our registry; prometheus-cpp's civetweb Exposer is not
 //                 used, so the relay has one HTTP server library)

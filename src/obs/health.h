@@ -1,5 +1,5 @@
 // Liveness and readiness state, published by the pipeline loop and read by
-// the admin server's thread (DESIGN.md §6 "/healthz", "/readyz").
+// the admin server's thread (README "Operations: admin server, metrics, logs").
 //
 // Invariants:
 //  - Every field is an atomic written only by the loop thread; the admin

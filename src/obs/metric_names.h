@@ -4,7 +4,7 @@
 // exactly this list and nothing else, and a unit test checks that.
 //
 // Invariants:
-//  - Names carry the `cdp_relay_` prefix (DESIGN.md §6); counters end in
+//  - Names carry the `cdp_relay_` prefix; counters end in
 //    `_total`, durations are in seconds (`_seconds`), as `promtool check
 //    metrics` wants.
 //  - Labels come only from bounded sets: destination (configured
@@ -14,7 +14,8 @@
 //    (assigned partitions), sink (dead_letter | normalized), event (assign |
 //    revoke | lost), version. Never a user, a message id, a URL or an error
 //    text (STYLE.md smell 5).
-//  - The names of DESIGN.md §6 are a contract: add series, never rename one.
+//  - The core series (README "Metrics") are a contract that dashboards and
+//    alerts depend on: add series, never rename one.
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// Segment's `integrations` object as a per-destination filter (DESIGN.md §1).
+// Segment's `integrations` object as a per-destination filter (README "Routing").
 #pragma once
 
 #include <string_view>

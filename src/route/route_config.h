@@ -1,5 +1,5 @@
 // destinations.<name>.routing: which events a destination takes, beyond
-// Segment's integrations object (DESIGN.md §1, §4). Field names are YAML keys.
+// Segment's integrations object (README "Routing"). Field names are YAML keys.
 #pragma once
 
 #include <string>

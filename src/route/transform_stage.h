@@ -1,5 +1,5 @@
 // The stateless transform stage: bytes -> decode -> validate -> route ->
-// per-destination wire form (DESIGN.md sections 1-4).
+// per-destination wire form (docs/architecture.md "Data path").
 //
 // It owns no Kafka or HTTP: the `transform` command, the pipeline and the
 // benchmark all drive it the same way. Everything it returns refers to its own

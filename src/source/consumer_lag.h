@@ -1,6 +1,6 @@
 // Consumer lag per partition from librdkafka's statistics (the JSON emitted
 // every statistics.interval.ms), and the "seconds behind" estimate derived
-// from it: the signal autoscaling should use (DESIGN.md §6, issue 4).
+// from it: the signal autoscaling should use (docs/scaling.md).
 //
 // Owns: per-partition drain-rate state. No I/O, no librdkafka handle: the
 // source feeds it parsed statistics and a time, so it is unit-tested with

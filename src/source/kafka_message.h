@@ -1,7 +1,7 @@
 // A consumed librdkafka message, owned. The pipeline keeps it (rather than a
 // copy of its key and value) until every output of the message is resolved:
 // the bytes stay in librdkafka's fetch buffer and are never copied on the hot
-// path (issue 8: the copy was ~7% of the relay's CPU).
+// path.
 #pragma once
 
 #include <librdkafka/rdkafka.h>

@@ -1,4 +1,4 @@
-// The Kafka consumer-group source (DESIGN.md §5): librdkafka's KafkaConsumer
+// The Kafka consumer-group source (docs/architecture.md): librdkafka's KafkaConsumer
 // with cooperative-sticky assignment, offsets stored only by the pipeline's
 // watermark, and a rebalance hook that lets the pipeline drain and commit
 // before partitions are released.

@@ -1,5 +1,6 @@
 // Per-partition tracking of in-flight messages and the contiguous offset
-// watermark (DESIGN.md section 5, the heart of at-least-once).
+// watermark (the heart of at-least-once: docs/architecture.md
+// "Delivery semantics").
 //
 // Invariants:
 //  - The watermark never passes an unresolved offset: committable() is the

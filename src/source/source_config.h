@@ -1,4 +1,4 @@
-// kafka.* and sources[*]: where events are consumed from (DESIGN.md §6).
+// kafka.* and sources[*]: where events are consumed from (docs/config.md).
 #pragma once
 
 #include <cstdint>

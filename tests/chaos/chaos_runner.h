@@ -1,4 +1,4 @@
-// The chaos-suite runner (issue 7; DESIGN.md §9 "Reliability"): what every
+// The chaos-suite runner (docs/chaos.md): what every
 // scenario of tests/chaos/chaos_test.cc shares.
 //
 // A scenario starts the mock cluster, the emulator and one or more real
@@ -107,7 +107,7 @@ struct InflightWindow {
 // Input
 
 // Malformed inputs for the poison scenario, each with the DLQ reason the
-// relay must give it (DESIGN.md §5 "Dead-letter topic", cdp.error.reason).
+// relay must give it (README "Dead-letter topic", cdp.error.reason).
 // Every `every`-th message is one of them, cycling through the kinds; the
 // rest come from integration::EventGenerator.
 class PoisonGenerator {

@@ -1,6 +1,6 @@
-// The chaos suite (issue 7; DESIGN.md §9 "Reliability"): one TEST per
-// scenario, each against real `cdp-relay run` child processes, the mock
-// cluster and the emulator, with every produced event accounted for. See
+// The chaos suite (docs/chaos.md): one TEST per scenario, each against real
+// `cdp-relay run` child processes, the mock cluster and the emulator, with
+// every produced event accounted for. See
 // chaos_runner.h for the accounting, the printed line and the duplicate
 // window, and docs/chaos.md for how to run them.
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // Fuzz target: the format detector and the Segment and mParticle decoders,
-// through decode::Decoder with every InputFormat (DESIGN.md section 9).
+// through decode::Decoder with every InputFormat (README "Tests").
 //
 // Checks, beyond "no crash, no sanitizer report": every input ends as events
 // or rejections or neither (an empty batch), every rejection has a named

@@ -1,5 +1,5 @@
 // Fuzz target: decode then the Vidora mapping and encoder, through
-// route::TransformStage with VidoraEventEncoder (DESIGN.md sections 3 and 9).
+// route::TransformStage with VidoraEventEncoder (README "Vidora mapping").
 //
 // Checks: every encoded event is a JSON object whose values are all scalars
 // (Vidora takes flat objects only: nested objects are flattened, arrays become

@@ -1,4 +1,4 @@
-// The delivery engine against a misbehaving destination (DESIGN.md §3
+// The delivery engine against a misbehaving destination (README "Delivery"
 // "Response classes"), end to end: Kafka in, the emulator's fault script on
 // the HTTP side, every event accounted for.
 #include <gtest/gtest.h>

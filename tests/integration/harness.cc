@@ -464,7 +464,7 @@ app::RelayConfig relay_config(const TestCluster& cluster, const emulator::Emulat
   app::RelayConfig config;
   config.kafka.brokers = cluster.brokers();
   config.kafka.group_id = group;
-  // The mock coordinator and fetch path need short timeouts (DESIGN.md §8).
+  // The mock coordinator and fetch path need short timeouts.
   config.kafka.consumer = {{"session.timeout.ms", "6000"},
                            {"max.poll.interval.ms", "10000"},
                            {"fetch.wait.max.ms", "10"}};

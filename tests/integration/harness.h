@@ -1,4 +1,4 @@
-// The integration-test harness: real parts only (DESIGN.md §8).
+// The integration-test harness: real parts only (README "Tests").
 //  - Kafka: librdkafka's mock cluster (app::MockCluster) over loopback TCP;
 //  - HTTP: the in-process emulator (emulator::Emulator) on port 0;
 //  - the relay either in-process (RelayRunner: app::Relay on a std::thread)
@@ -221,8 +221,8 @@ std::unique_ptr<emulator::Emulator> start_emulator(const std::string& api_key = 
 // Parses a fault script; fails the test (ADD_FAILURE) on a parse error.
 emulator::FaultScript script(std::string_view json);
 
-// A relay configuration for tests: mock-cluster consumer settings (DESIGN.md
-// §8), short linger, small retry backoffs.
+// A relay configuration for tests: mock-cluster consumer settings (short
+// session and fetch waits), short linger, small retry backoffs.
 app::RelayConfig relay_config(const TestCluster& cluster, const emulator::Emulator& emulator,
                               const std::string& group);
 // The YAML a child `cdp-relay run -c` reads for `config` (the keys tests set).

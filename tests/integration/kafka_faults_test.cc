@@ -1,5 +1,5 @@
 // The Kafka side misbehaving: brokers going away, and a consumer group whose
-// membership changes under load (DESIGN.md §5 "Rebalance").
+// membership changes under load (docs/architecture.md "Rebalance").
 #include <gtest/gtest.h>
 
 #include <iostream>

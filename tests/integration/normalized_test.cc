@@ -1,4 +1,4 @@
-// The optional normalized-events topic (DESIGN.md §5): every valid event as
+// The optional normalized-events topic (README "Dead-letter topic"): every valid event as
 // canonical JSON, keyed by user id, written by an idempotent producer, and
 // counted as an output for the watermark.
 #include <gtest/gtest.h>

@@ -87,7 +87,7 @@ TEST(ObservabilityIntegrationTest, ReadyzIsUnavailableWhileTheCircuitStaysOpenTo
   EXPECT_TRUE(relay.stop());
 }
 
-// DESIGN.md §5: "No secret (API key, signature) ever appears in a header, a
+// The rule: "No secret (API key, signature) ever appears in a header, a
 // log line or a metric." A child relay with a distinctive key meets 401s and
 // 500s (so errors are logged and events dead-lettered, with debug logging on);
 // then its stderr, its /metrics and every DLQ header are searched for the key.

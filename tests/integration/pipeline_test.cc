@@ -1,6 +1,6 @@
 // End-to-end pipeline behaviour without faults: exact accounting across
 // partitions, committed offsets, and the per-item dead letter of a Segment
-// batch envelope (DESIGN.md §1, §5).
+// batch envelope (README "Inputs", "Dead-letter topic").
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -71,7 +71,7 @@ TEST(PipelineIntegrationTest, BatchEnvelopeWithOneBadItemDeadLettersOnlyThatItem
   ASSERT_TRUE(record.key.has_value());
   EXPECT_EQ(*record.key, envelope.key);
 
-  // The value is that item, with the envelope's context merged in (§5).
+  // The value is that item, with the envelope's context merged in.
   const auto value = nlohmann::json::parse(record.value, nullptr, false);
   ASSERT_TRUE(value.is_object()) << record.value;
   EXPECT_FALSE(value.contains("batch")) << record.value;

@@ -1,5 +1,5 @@
 // `cdp-relay run` as a real child process: a crash (SIGKILL) followed by a
-// restart, and a SIGTERM drain (DESIGN.md §5 "Shutdown"). The mock cluster and
+// restart, and a SIGTERM drain (docs/architecture.md "Shutdown"). The mock cluster and
 // the emulator live in this test process and listen on loopback TCP, so the
 // child reaches them like any remote Kafka and HTTP peer.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The real Prometheus server (Debian `prometheus`, DESIGN.md §8) scrapes a
+// The real Prometheus server (Debian `prometheus`) scrapes a
 // running relay's /metrics every second, with deploy/prometheus/alerts.yml
 // loaded as its rule file. After traffic over the mock cluster and the
 // emulator, the test asks Prometheus's HTTP API for the core series and

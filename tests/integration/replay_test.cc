@@ -1,4 +1,4 @@
-// `cdp-relay replay` (issue 7, docs/replay.md) as the real child process,
+// `cdp-relay replay` (docs/replay.md) as the real child process,
 // against the mock cluster: events dead-lettered during an outage are
 // delivered after the replay, a rerun replays nothing twice, --dry-run
 // produces and commits nothing, --since/--until/--rate/--max-events, the
@@ -177,7 +177,7 @@ int64_t total(const std::map<int32_t, int64_t>& offsets) {
 }
 
 std::vector<std::string> brokers_args(const TestCluster& cluster) {
-  // fetch.wait.max.ms is a mock-cluster quirk (DESIGN.md §8); through -c it
+  // fetch.wait.max.ms is a mock-cluster quirk; through -c it
   // would pass as kafka.consumer.fetch.wait.max.ms.
   return {"--brokers", cluster.brokers(), "--timeout", "20"};
 }

@@ -1,4 +1,4 @@
-// Shutdown when in-flight work cannot drain (DESIGN.md §5 "Shutdown"): the
+// Shutdown when in-flight work cannot drain (docs/architecture.md "Shutdown"): the
 // destination answers 503 to everything, so on SIGTERM the relay still holds
 // undelivered events when its grace period runs out. It must exit anyway,
 // promptly, without committing past what it did not deliver.

@@ -1,4 +1,4 @@
-// Two HTTP destinations at once (DESIGN.md §4, §5): one event fans out to
+// Two HTTP destinations at once (README "Spideo destination"): one event fans out to
 // Vidora and Spideo, and its offset is stored only after both resolve. A
 // Spideo outage must not stop Vidora, yet it holds the offset until Spideo
 // recovers.

@@ -1,4 +1,4 @@
-// TLS verification (issue 7, "Security and hygiene"): on by default; the
+// TLS verification (docs/config.md `tls`): on by default; the
 // explicit `tls.verify: false` key turns it off, and the relay process then
 // logs a warning naming the key. Checked on the real binary's log.
 #include <gtest/gtest.h>

@@ -3,7 +3,7 @@
 # checked by promtool and against the dashboard and the alert rules.
 #  1. `cdp-relay demo` relays a few thousand events over its mock cluster and
 #     emulator, then fetches its own /metrics over HTTP (--metrics-file);
-#  2. `promtool check metrics` lints that exposition (DESIGN.md §6);
+#  2. `promtool check metrics` lints that exposition (README "Metrics");
 #  3. every cdp_relay_* name in deploy/grafana/*.json and
 #     deploy/prometheus/alerts.yml must be exported (catches drift).
 # A missing promtool is a failure, never a skip.

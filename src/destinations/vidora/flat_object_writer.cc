@@ -14,7 +14,7 @@ bool is_lower_or_digit(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 
 // A cheap hash for short keys: 8-byte words mixed by multiplication.
-// std::hash (murmur) showed up in profiles; keys here are short and trusted
+// std::hash (murmur) does more work than short keys need; they are trusted
 // not to be adversarial in a way that matters (a collision only costs a probe).
 size_t key_hash(std::string_view key) {
   constexpr uint64_t kMul = 0x9E3779B97F4A7C15ULL;
@@ -225,8 +225,7 @@ size_t FlatObjectWriter::write_key(std::string_view key) {
   // backslashes and control bytes into separators) or literals of the
   // mapping, so they never need JSON escaping.
   // One size change and one copy instead of four appends: this runs for
-  // every member, and the appends' capacity checks and calls showed in
-  // profiles.
+  // every member, and each append checks capacity and is a call.
   std::string& out = *out_;
   const size_t at = out.size();
   out.resize(at + key.size() + (first_ ? 3 : 4));
@@ -349,7 +348,7 @@ void FlatObjectWriter::write_scalar(std::string_view key, simdjson::dom::element
   if (!write_claimed_key(key)) return;
   if (value.is_array()) {
     // Vidora parameters are flat: arrays travel as their JSON text, built in
-    // a reused buffer (an allocation per array showed in profiles).
+    // a reused buffer (no allocation per array).
     array_json_.clear();
     util::append_json_value(array_json_, value, numbers_);
     util::append_json_string(*out_, array_json_);

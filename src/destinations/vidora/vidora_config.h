@@ -1,5 +1,5 @@
 // destinations.vidora: the Vidora Cortex destination's settings
-// (DESIGN.md sections 3 and 6). Field names are the YAML keys.
+// (README "Vidora wire format: assumptions", docs/config.md). Field names are the YAML keys.
 #pragma once
 
 #include <cstdint>
@@ -71,7 +71,7 @@ struct VidoraSettings {
   delivery::TlsSettings tls;
   // Egress proxy URL. Default empty: HTTPS_PROXY / NO_PROXY from the environment.
   std::string proxy;
-  // Include/exclude and consent rules (DESIGN.md §4 routing). Default: none.
+  // Include/exclude and consent rules (README "Routing"). Default: none.
   route::RoutingRules routing;
 
   void validate(const std::string& path, util::ConfigErrors& errors) const {

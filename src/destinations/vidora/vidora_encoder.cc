@@ -207,8 +207,8 @@ void VidoraEncoder::encode_segment_fields(const CanonicalEvent& event) {
 }
 
 void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
-  // One pass over the context's members (looking each configured name up
-  // instead was a tenth of a small track's encoding time), the item's own
+  // One pass over the context's members (rather than a look-up per
+  // configured name, per event), the item's own
   // context first, then the envelope's members the item does not have.
   if (context_members_.empty()) return;
   if (event.context.own) encode_context_members(*event.context.own, nullptr);
@@ -301,7 +301,8 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
   if (!details.environment.empty()) writer_.fixed_string("environment", details.environment);
   if (!details.user_agent.empty()) writer_.fixed_string("user_agent", details.user_agent);
 
-  // Consent states always go through, filtering or not (DESIGN.md §3).
+  // Consent states always go through, filtering or not: a
+  // consent change must reach the destination even for filtered-out events.
   if (event.consent.gdpr) {
     for (auto purpose : *event.consent.gdpr) {
       if (auto consented = event.consent.gdpr_consented(purpose.key)) {

@@ -1,5 +1,5 @@
 // Encodes canonical events as Vidora's flat event objects, and events into
-// request bodies (DESIGN.md section 3, "Wire format").
+// request bodies (README "Vidora wire format: assumptions").
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// Which Vidora event type a canonical event becomes (DESIGN.md section 3,
-// the two mapping tables). Pure functions: no Kafka, no HTTP.
+// Which Vidora event type a canonical event becomes (README "Vidora
+// mapping", its two tables). Pure functions: no Kafka, no HTTP.
 #pragma once
 
 #include <optional>

@@ -1,5 +1,5 @@
 // Vidora's part of delivery: the request for a batch and the status table.
-// Wire-format assumptions (DESIGN.md §3, each a config key): POST
+// Wire-format assumptions (README "Vidora wire format: assumptions", each a config key): POST
 // {base_url}{path}?api_key=KEY with body {"data":[event,...]}; with
 // `auth: header` the key goes in a header instead of the query.
 #pragma once
@@ -25,7 +25,7 @@ class VidoraRequestBuilder final : public delivery::RequestBuilder {
   delivery::ApiKeyAuth auth_;
   std::string url_;                   // may carry the api key: never logged
   std::vector<std::string> headers_;  // may carry the api key: never logged
-  delivery::StatusClassifier classifier_;  // the default table of DESIGN.md §3
+  delivery::StatusClassifier classifier_;  // the default status table
 };
 
 }  // namespace cdp_relay::destinations::vidora

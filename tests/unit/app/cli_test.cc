@@ -1,5 +1,5 @@
 // The real cdp-relay binary, run as a child process through /bin/sh with
-// redirections (DESIGN.md section 6, "CLI"). Exit codes: 0 success, 2 usage
+// redirections (README "Quick start"). Exit codes: 0 success, 2 usage
 // or config error.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -71,7 +71,7 @@ class CliTest : public ::testing::Test {
 };
 
 // Messages that reach Vidora: not an alias, and not kept away by
-// `integrations` (DESIGN.md section 1).
+// `integrations` (README "Routing").
 size_t expected_vidora_events(const std::vector<std::string>& lines) {
   size_t count = 0;
   for (const auto& line : lines) {

@@ -1,6 +1,6 @@
 // app/config_loader: YAML -> RelayConfig with ${ENV} substitution, unknown-key
 // and type errors, semantic validation, every error with its full path, and
-// no secret in any message (DESIGN.md section 6; STYLE.md "Config").
+// no secret in any message (docs/config.md; STYLE.md "Config").
 #include "app/config_loader.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Issue 7: librdkafka SASL/SSL properties under kafka.consumer and
+// librdkafka SASL/SSL properties under kafka.consumer and
 // kafka.producer reach the handles the relay creates. The assertions read the
 // live handles' effective configuration (rd_kafka_conf_dump), not our config
 // struct: a property dropped or overridden on the way would fail here.

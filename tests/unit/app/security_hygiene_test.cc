@@ -1,4 +1,4 @@
-// Security and hygiene checks of issue 7 that need no running relay:
+// Security and hygiene checks that need no running relay:
 //  - TLS verification is on by default, `tls_verify: false` is the explicit
 //    key that turns it off, and docs/config.md documents that key (the
 //    warning itself is checked on the real binary in

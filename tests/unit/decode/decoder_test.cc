@@ -1,4 +1,4 @@
-// The decode stage (DESIGN.md sections 1-2): format detection, every Segment
+// The decode stage (README "Inputs"): format detection, every Segment
 // call, batch envelopes, every mParticle event type, identities, consent,
 // commerce naming, MPIDs, per-item rejection and DLQ values, message ids.
 #include "decode/decoder.h"

@@ -1,4 +1,4 @@
-// Every decode reason code (DESIGN.md section 2), table-driven with at least
+// Every decode reason code (README "Dead-letter topic"), table-driven with at least
 // two inputs each, plus every line of tests/fixtures/bad/.
 #include <gtest/gtest.h>
 

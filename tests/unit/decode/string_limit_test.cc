@@ -1,4 +1,4 @@
-// DecodeLimits::max_string_bytes (issue 7, "Input limits"): a JSON string (a
+// DecodeLimits::max_string_bytes (docs/config.md `limits`): a JSON string (a
 // value or a member name) longer than the limit is `too_large`. A string
 // outside every batch item rejects the message; one inside an item rejects
 // only that item. The limit counts unescaped bytes and is inclusive.

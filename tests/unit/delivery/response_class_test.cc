@@ -1,4 +1,4 @@
-// DESIGN.md section 3 "Response classes", status by status, plus the choices
+// The response classes (README "Delivery"), status by status, plus the choices
 // for statuses the design does not name (0, 1xx, 3xx, out of range).
 #include "delivery/response_class.h"
 

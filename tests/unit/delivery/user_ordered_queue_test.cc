@@ -1,4 +1,4 @@
-// The per-user ordering rule of the delivery engine (DESIGN.md §5).
+// The per-user ordering rule of the delivery engine (docs/architecture.md).
 #include "delivery/user_ordered_queue.h"
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // `cdp-relay emulate` as a child process: prints its listening line with the
-// real port, serves, and exits 0 on SIGTERM (DESIGN.md §6).
+// real port, serves, and exits 0 on SIGTERM (docs/emulator.md).
 #include <gtest/gtest.h>
 #include <httplib.h>
 

@@ -1,4 +1,4 @@
-// parse_iso8601_ms and append_iso8601_ms (DESIGN.md section 1: "Accept Z and
+// parse_iso8601_ms and append_iso8601_ms (README "Inputs": "Accept Z and
 // ±hh:mm offsets, fractional seconds, and unpadded fields").
 // Expected epoch values were computed independently (Python datetime).
 #include "model/timestamp.h"

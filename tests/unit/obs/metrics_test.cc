@@ -111,7 +111,7 @@ TEST(MetricNamesTest, NamesArePrefixedUniqueAndFollowPrometheusConventions) {
 }
 
 TEST(MetricNamesTest, DesignSectionSixSeriesAreDeclaredWithTheirLabels) {
-  // DESIGN.md §6 "Core series": the contract.
+  // The core series (README "Metrics"): the contract.
   const std::map<std::string, std::string> core = {
       {"cdp_relay_events_consumed_total", "topic"},
       {"cdp_relay_events_invalid_total", "reason"},

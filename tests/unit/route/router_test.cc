@@ -1,5 +1,5 @@
 // Routing per destination: Segment's integrations object, include/exclude
-// rules and consent (DESIGN.md §1, §4).
+// rules and consent (README "Routing").
 #include "route/router.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The contiguous watermark: the heart of at-least-once (DESIGN.md §5).
+// The contiguous watermark: the heart of at-least-once (docs/architecture.md).
 #include "source/offset_watermark.h"
 
 #include <gtest/gtest.h>

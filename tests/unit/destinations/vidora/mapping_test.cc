@@ -1,4 +1,4 @@
-// The Vidora mapping tables of DESIGN.md section 3, row by row, and the
+// The Vidora mapping tables (README "Vidora mapping"), row by row, and the
 // encoder's wire rules: flattening, snake_case keys, arrays as JSON strings,
 // reserved-key collisions, timestamp formats, personal-data filtering and the
 // integrations filter. Everything runs through the real TransformStage.
