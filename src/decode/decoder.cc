@@ -137,7 +137,8 @@ std::optional<std::string> Decoder::item_value(std::string_view bytes, InputForm
   switch (detect_shape(root, format)) {
     case PayloadShape::kSegmentBatch: {
       simdjson::dom::object item;
-      if (object["batch"].at(index).get(item) != simdjson::SUCCESS) return std::nullopt;
+      auto items = field(object, "batch");
+      if (!items || items->at(index).get(item) != simdjson::SUCCESS) return std::nullopt;
       return merged_item_json(item,
                               SegmentEnvelope{object_field(object, "context"),
                                               object_field(object, "integrations")},
@@ -145,7 +146,8 @@ std::optional<std::string> Decoder::item_value(std::string_view bytes, InputForm
     }
     case PayloadShape::kMparticleBatch: {
       simdjson::dom::element event;
-      if (object["events"].at(index).get(event) != simdjson::SUCCESS) return std::nullopt;
+      auto events = field(object, "events");
+      if (!events || events->at(index).get(event) != simdjson::SUCCESS) return std::nullopt;
       return single_event_batch_json(object, event, &numbers_);
     }
     default:

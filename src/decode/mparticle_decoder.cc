@@ -81,7 +81,8 @@ std::optional<Error> name_commerce_event(simdjson::dom::object data, CanonicalEv
     }
   }
   simdjson::dom::array impressions;
-  if (data["product_impressions"].get(impressions) == simdjson::SUCCESS) {
+  if (auto value = field(data, "product_impressions");
+      value && value->get(impressions) == simdjson::SUCCESS) {
     event.name = "product_impression";
     return std::nullopt;
   }
@@ -215,7 +216,13 @@ std::string single_event_batch_json(simdjson::dom::object batch, simdjson::dom::
 void decode_mparticle_batch(simdjson::dom::object batch, const Origin& origin,
                             const DecodeLimits& limits, bool check_strings,
                             DecodedMessage& out) {
-  simdjson::dom::array events = batch["events"].get_array().value_unsafe();
+  // detect_shape() saw `events` as an array, reading the last member of the
+  // name as every accessor here does (a repeated name keeps the last value).
+  simdjson::dom::array events;
+  if (auto value = field(batch, "events"); !value || value->get(events) != simdjson::SUCCESS) {
+    reject_message(out, Stage::kDecode, Reason::kUnknownFormat, "events is not an array");
+    return;
+  }
   if (events.size() > limits.max_batch_items) {
     reject_message(out, Stage::kDecode, Reason::kTooManyItems,
                    "batch has " + std::to_string(events.size()) + " events, limit is " +

@@ -159,7 +159,12 @@ std::optional<Error> decode_segment_message(simdjson::dom::object message,
 
 void decode_segment_batch(simdjson::dom::object envelope, const Origin& origin,
                           const DecodeLimits& limits, bool check_strings, DecodedMessage& out) {
-  simdjson::dom::array items = envelope["batch"].get_array().value_unsafe();
+  // As detect_shape() read it: the last member named `batch`.
+  simdjson::dom::array items;
+  if (auto value = field(envelope, "batch"); !value || value->get(items) != simdjson::SUCCESS) {
+    reject_message(out, Stage::kDecode, Reason::kUnknownFormat, "batch is not an array");
+    return;
+  }
   if (items.size() > limits.max_batch_items) {
     reject_message(out, Stage::kDecode, Reason::kTooManyItems,
                    "batch has " + std::to_string(items.size()) + " items, limit is " +

@@ -61,6 +61,28 @@ TEST_F(DecoderTest, AutoDetectsSegmentMessage) {
   EXPECT_EQ(event.kind, EventKind::kTrack);
 }
 
+// A repeated `events` / `batch` name: the shape is read from the last one,
+// and so are the items (found by the decode fuzzer: the first, a string, was
+// read as the array the detector had seen in the last).
+TEST_F(DecoderTest, RepeatedBatchMembersAreReadFromTheLastOne) {
+  decode(R"({"events":"not a list","mpid":77,"events":[{"event_type":"session_start",)"
+         R"("data":{"timestamp_unixtime_ms":1709283600000}},{"event_type":"session_end",)"
+         R"("data":{"timestamp_unixtime_ms":1709283600000}}]})");
+  ASSERT_EQ(out_.events.size(), 2u) << reasons_of(out_);
+  EXPECT_EQ(out_.events[1].kind, EventKind::kSessionEnd);
+  ASSERT_EQ(decoder_.item_value(R"({"mpid":77,"events":"x","events":[{"a":1},{"b":2}]})",
+                                InputFormat::kAuto, 1)
+                .value_or(""),
+            R"({"mpid":77,"events":[{"b":2}]})");
+
+  decode(R"({"batch":7,"batch":[)" + std::string(kTrack) + "]}");
+  ASSERT_EQ(out_.events.size(), 1u) << reasons_of(out_);
+
+  // The last is not a list: not a batch, whatever the first was.
+  EXPECT_EQ(only_rejection(R"({"batch":[)" + std::string(kTrack) + R"(],"batch":"x"})"),
+            Reason::kUnknownFormat);
+}
+
 TEST_F(DecoderTest, AutoDetectsSegmentBatch) {
   decode(R"({"batch":[)" + std::string(kTrack) + "," + std::string(kTrack) + "]}");
   ASSERT_EQ(out_.events.size(), 2u) << reasons_of(out_);
