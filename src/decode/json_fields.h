@@ -26,9 +26,7 @@ inline Error validation_error(Reason reason, std::string message) {
 // The member `key` if present and not null.
 inline std::optional<simdjson::dom::element> field(simdjson::dom::object obj,
                                                    std::string_view key) {
-  auto value = util::last_member(obj, key);
-  if (!value || value->is_null()) return std::nullopt;
-  return value;
+  return util::present_member(obj, key);
 }
 
 // The member `key` if it is a string; empty otherwise.

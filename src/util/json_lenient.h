@@ -22,6 +22,15 @@ inline std::optional<simdjson::dom::element> last_member(simdjson::dom::object o
   return found;
 }
 
+// last_member(), unless the member is absent or null: "not set", as
+// producers mean a null field.
+inline std::optional<simdjson::dom::element> present_member(simdjson::dom::object object,
+                                                            std::string_view key) {
+  auto value = last_member(object, key);
+  if (!value || value->is_null()) return std::nullopt;
+  return value;
+}
+
 // true/false, "true"/"false" (any common case), "1"/"0", or an integer.
 std::optional<bool> lenient_bool(simdjson::dom::element value);
 

@@ -100,14 +100,6 @@ bool is_segment_device_identifier(std::string_view key) {
   return key == "id" || key == "advertisingId" || key == "token";
 }
 
-// The last member named `key`, unless absent or null.
-std::optional<simdjson::dom::element> present(simdjson::dom::object object,
-                                              std::string_view key) {
-  auto value = util::last_member(object, key);
-  if (!value || value->is_null()) return std::nullopt;
-  return value;
-}
-
 }  // namespace
 
 std::string_view to_string(TimestampFormat format) {
@@ -207,9 +199,9 @@ void VidoraEncoder::encode_segment_fields(const CanonicalEvent& event) {
 }
 
 void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
-  // One pass over the context's members (rather than a look-up per
-  // configured name, per event), the item's own
-  // context first, then the envelope's members the item does not have.
+  // One pass over the context's members rather than a look-up per configured
+  // name: the item's own context first, then the envelope's members the item
+  // does not have.
   if (context_members_.empty()) return;
   if (event.context.own) encode_context_members(*event.context.own, nullptr);
   if (event.context.inherited) {
@@ -301,8 +293,8 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
   if (!details.environment.empty()) writer_.fixed_string("environment", details.environment);
   if (!details.user_agent.empty()) writer_.fixed_string("user_agent", details.user_agent);
 
-  // Consent states always go through, filtering or not: a
-  // consent change must reach the destination even for filtered-out events.
+  // Consent states always go through, filtering or not: they are no personal
+  // data, and a model must know what the user agreed to.
   if (event.consent.gdpr) {
     for (auto purpose : *event.consent.gdpr) {
       if (auto consented = event.consent.gdpr_consented(purpose.key)) {
@@ -331,7 +323,7 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
   switch (event.kind) {
     case EventKind::kCommerceEvent:
       for (std::string_view name : kCommerceFields) {
-        if (auto value = present(data, name)) writer_.custom("", name, *value);
+        if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
       }
       break;
     case EventKind::kUserAttributeChange:
@@ -345,7 +337,7 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
           event.kind == EventKind::kPushReaction ? EventKind::kPushMessage : event.kind;
       for (const TypeField& field : kTypeFields) {
         if (field.kind != kind || (field.personal && options_.personal_data_filtering)) continue;
-        if (auto value = present(data, field.name)) {
+        if (auto value = util::present_member(data, field.name)) {
           writer_.custom("", field.key.empty() ? field.name : field.key, *value);
         }
       }
@@ -353,13 +345,13 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
     }
   }
   for (std::string_view name : kCommonDataFields) {
-    if (auto value = present(data, name)) writer_.custom("", name, *value);
+    if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
   }
 }
 
 void VidoraEncoder::encode_user_attribute_change(simdjson::dom::object data) {
   std::string_view name;
-  if (auto value = present(data, "user_attribute_name")) {
+  if (auto value = util::present_member(data, "user_attribute_name")) {
     if (value->get(name) != simdjson::SUCCESS) name = {};
     writer_.custom("", "user_attribute_name", *value);
   }
@@ -367,33 +359,33 @@ void VidoraEncoder::encode_user_attribute_change(simdjson::dom::object data) {
   // with filtering on, the change is sent without its values.
   const bool values_allowed = !(options_.personal_data_filtering && name.starts_with("$"));
   if (values_allowed) {
-    if (auto value = present(data, "new")) writer_.custom("", "new", *value);
-    if (auto value = present(data, "old")) writer_.custom("", "old", *value);
+    if (auto value = util::present_member(data, "new")) writer_.custom("", "new", *value);
+    if (auto value = util::present_member(data, "old")) writer_.custom("", "old", *value);
   }
-  if (auto value = present(data, "deleted")) writer_.custom("", "deleted", *value);
-  if (auto value = present(data, "is_new_attribute")) writer_.custom("", "is_new_attribute", *value);
+  if (auto value = util::present_member(data, "deleted")) writer_.custom("", "deleted", *value);
+  if (auto value = util::present_member(data, "is_new_attribute")) writer_.custom("", "is_new_attribute", *value);
 }
 
 void VidoraEncoder::encode_user_identity_change(simdjson::dom::object data) {
   JsonObject added, removed;
   simdjson::dom::object identity;
-  if (auto value = present(data, "new"); value && value->get(identity) == simdjson::SUCCESS) {
+  if (auto value = util::present_member(data, "new"); value && value->get(identity) == simdjson::SUCCESS) {
     added = identity;
   }
-  if (auto value = present(data, "old"); value && value->get(identity) == simdjson::SUCCESS) {
+  if (auto value = util::present_member(data, "old"); value && value->get(identity) == simdjson::SUCCESS) {
     removed = identity;
   }
   if (!added && !removed) return;
   const simdjson::dom::object& either = added ? *added : *removed;
-  if (auto type = present(either, "identity_type")) writer_.custom("", "identity_type", *type);
+  if (auto type = util::present_member(either, "identity_type")) writer_.custom("", "identity_type", *type);
   writer_.fixed_string("identity_change", added && removed ? "changed" : added ? "added" : "removed");
   // The identity values themselves are personal data (an email, a customer id).
   if (!options_.personal_data_filtering) {
     if (added) {
-      if (auto value = present(*added, "identity")) writer_.custom("", "new_identity", *value);
+      if (auto value = util::present_member(*added, "identity")) writer_.custom("", "new_identity", *value);
     }
     if (removed) {
-      if (auto value = present(*removed, "identity")) writer_.custom("", "old_identity", *value);
+      if (auto value = util::present_member(*removed, "identity")) writer_.custom("", "old_identity", *value);
     }
   }
 }
@@ -421,7 +413,7 @@ void VidoraEncoder::write_batch_attributes(FlatObjectWriter& writer,
                                            const CanonicalEvent& event) const {
   if (const auto& application_info = event.mparticle.application_info) {
     for (std::string_view name : kApplicationInfoFields) {
-      if (auto value = present(*application_info, name)) {
+      if (auto value = util::present_member(*application_info, name)) {
         writer.custom("application_info", name, *value);
       }
     }
