@@ -5,12 +5,11 @@
 // the `transform` command's stderr). Values may be added; never rename one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
 
 namespace cdp_relay {
 
@@ -35,7 +34,10 @@ enum class Reason : uint8_t {
   kClientError,            // any other non-retryable 4xx
   kRetriesExhausted,       // max_retry_duration elapsed
   kEventTooLarge,          // a single encoded event exceeds the batch byte bound
+  kCount,                  // not a reason: how many there are
 };
+
+inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kCount);
 
 std::string_view to_string(Stage stage);
 std::string_view to_string(Reason reason);
@@ -49,26 +51,6 @@ struct Error {
   std::string message;
   std::optional<int> http_status;
   int attempts = 0;
-};
-
-// An expected-style result for the per-event path, which never throws
-// (Envoy's data-plane rule; see STYLE.md "Errors").
-template <typename T>
-class Result {
- public:
-  Result(T value) : state_(std::move(value)) {}          // NOLINT: implicit by design
-  Result(Error error) : state_(std::move(error)) {}      // NOLINT: implicit by design
-
-  bool ok() const { return state_.index() == 0; }
-  explicit operator bool() const { return ok(); }
-
-  T& value() & { return std::get<0>(state_); }
-  const T& value() const& { return std::get<0>(state_); }
-  T&& value() && { return std::get<0>(std::move(state_)); }
-  const Error& error() const { return std::get<1>(state_); }
-
- private:
-  std::variant<T, Error> state_;
 };
 
 }  // namespace cdp_relay

@@ -11,14 +11,21 @@
 #include <string>
 #include <vector>
 
-#include "app/pipeline_loop.h"
 #include "app/relay_config.h"
 #include "cdp_relay/clock.h"
+#include "delivery/delivery_engine.h"
+#include "kafka_sinks/kafka_writer.h"
 #include "obs/admin_server.h"
 #include "obs/health.h"
 #include "obs/metrics.h"
+#include "pipeline/pipeline_loop.h"
+#include "route/transform_stage.h"
+#include "source/kafka_source.h"
 
 namespace cdp_relay::app {
+
+// What a relay counts, as the commands and tests read it (Relay::loop()).
+using pipeline::PipelineCounters;
 
 // librdkafka settings of the DLQ and normalized-topic producers: the user's
 // `kafka.producer` pass-through keys, with the guarantees at-least-once needs
@@ -35,7 +42,7 @@ class Relay {
   // See PipelineLoop::run.
   bool run(const std::atomic<bool>& stop) { return loop_->run(stop); }
 
-  PipelineLoop& loop() { return *loop_; }
+  pipeline::PipelineLoop& loop() { return *loop_; }
   const std::vector<std::unique_ptr<delivery::DeliveryEngine>>& engines() const { return engines_; }
   kafka_sinks::KafkaWriter& dead_letters() { return *dead_letters_; }
   obs::Metrics& metrics() { return *metrics_; }
@@ -51,7 +58,7 @@ class Relay {
   std::unique_ptr<kafka_sinks::KafkaWriter> normalized_;
   std::vector<std::unique_ptr<delivery::DeliveryEngine>> engines_;
   std::unique_ptr<route::TransformStage> transform_;
-  std::unique_ptr<PipelineLoop> loop_;
+  std::unique_ptr<pipeline::PipelineLoop> loop_;
   std::unique_ptr<source::KafkaSource> source_;
   std::unique_ptr<obs::AdminServer> admin_;
 };

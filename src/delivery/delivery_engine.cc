@@ -5,6 +5,7 @@
 #include "delivery/retry_after.h"
 #include "kafka_sinks/dead_letter.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -16,12 +17,18 @@ std::string describe_failure(int status, const std::string& body, const std::str
   return message;
 }
 
+EngineSettings within_request_limits(EngineSettings settings, const RequestLimits& limits) {
+  settings.batch.max_events = std::min(settings.batch.max_events, limits.max_events);
+  settings.batch.max_bytes = std::min(settings.batch.max_bytes, limits.max_bytes);
+  return settings;
+}
+
 }  // namespace
 
 DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestBuilder> builder,
                                std::unique_ptr<HttpClient> http, Clock& clock, Random& random,
                                obs::DeliveryMetrics* metrics)
-    : settings_(std::move(settings)),
+    : settings_(within_request_limits(std::move(settings), builder->request_limits())),
       builder_(std::move(builder)),
       secrets_(builder_->secrets()),
       http_(std::move(http)),
@@ -31,6 +38,7 @@ DeliveryEngine::DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestB
       rate_limiter_(settings_.rate_limit_per_s, clock),
       breaker_(clock),
       metrics_(metrics) {
+  if (metrics_ != nullptr) latencies_ = std::make_unique<obs::HistogramBatch>(obs::kEndToEndBuckets);
   publish_gauges();
 }
 
@@ -48,13 +56,15 @@ std::string DeliveryEngine::redact(std::string_view text) const {
   return result;
 }
 
-void DeliveryEngine::submit(DeliveryItem item) {
+void DeliveryEngine::submit(pipeline::Output output) {
+  DeliveryItem item{std::move(output.ref), std::move(output.payload),
+                    output.key ? std::move(*output.key) : std::string(), output.event_time_ms};
   ++items_in_engine_;
   if (item.payload.size() + builder_->framing_bytes(1) > settings_.batch.max_bytes) {
     // No request could ever carry it: dead-letter now rather than loop on 413s.
     Batch alone;
     alone.first_attempt_ms = alone.last_attempt_ms = clock_.wall_ms();
-    emit(std::move(item), false, Reason::kEventTooLarge, alone, clock_.now(), early_outcomes_);
+    emit(std::move(item), Failed{Reason::kEventTooLarge}, alone, clock_.now(), early_outcomes_);
     return;
   }
   queue_.push(std::move(item), clock_.now());
@@ -132,8 +142,7 @@ void DeliveryEngine::send(std::unique_ptr<Batch> batch) {
   in_flight_.emplace(ticket, InFlight{std::move(batch), clock_.now()});
 }
 
-void DeliveryEngine::poll(std::chrono::milliseconds max_wait,
-                          std::vector<DeliveryOutcome>& outcomes) {
+void DeliveryEngine::poll(std::vector<pipeline::Outcome>& outcomes) {
   if (!early_outcomes_.empty()) {
     for (auto& outcome : early_outcomes_) outcomes.push_back(std::move(outcome));
     early_outcomes_.clear();
@@ -160,7 +169,7 @@ void DeliveryEngine::poll(std::chrono::milliseconds max_wait,
   }
 
   responses_.clear();
-  http_->poll(in_flight_.empty() ? std::chrono::milliseconds(0) : max_wait, responses_);
+  http_->poll(std::chrono::milliseconds(0), responses_);
   for (auto& [ticket, response] : responses_) {
     auto it = in_flight_.find(ticket);
     if (it == in_flight_.end()) continue;
@@ -210,7 +219,7 @@ void DeliveryEngine::count_response(const HttpResponse& response) {
 }
 
 void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpResponse& response,
-                                 std::vector<DeliveryOutcome>& outcomes) {
+                                 std::vector<pipeline::Outcome>& outcomes) {
   const int status = response.status;
   count_response(response);
   batch->last_status = status;
@@ -235,12 +244,12 @@ void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpRespons
 
   switch (verdict) {
     case ResponseClass::kDelivered:
-      finish(std::move(batch), true, Reason::kRetriesExhausted, outcomes);
+      finish(std::move(batch), Delivered{}, outcomes);
       return;
     case ResponseClass::kRetry: {
       const auto elapsed_ms = clock_.wall_ms() - batch->first_attempt_ms;
       if (elapsed_ms >= settings_.retry.max_retry_duration_s * 1000) {
-        finish(std::move(batch), false, Reason::kRetriesExhausted, outcomes);
+        finish(std::move(batch), Failed{Reason::kRetriesExhausted}, outcomes);
         return;
       }
       std::optional<std::chrono::milliseconds> retry_after;
@@ -259,18 +268,18 @@ void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpRespons
       if (batch->items.size() > 1) {
         split_and_continue(std::move(batch));
       } else {
-        finish(std::move(batch), false, Reason::kEventTooLarge, outcomes);
+        finish(std::move(batch), Failed{Reason::kEventTooLarge}, outcomes);
       }
       return;
     case ResponseClass::kBisect:
       if (batch->items.size() > 1) {
         split_and_continue(std::move(batch));
       } else {
-        finish(std::move(batch), false, Reason::kRejectedByDestination, outcomes);
+        finish(std::move(batch), Failed{Reason::kRejectedByDestination}, outcomes);
       }
       return;
     case ResponseClass::kDeadLetter:
-      finish(std::move(batch), false, Reason::kClientError, outcomes);
+      finish(std::move(batch), Failed{Reason::kClientError}, outcomes);
       return;
   }
 }
@@ -298,39 +307,36 @@ void DeliveryEngine::split_and_continue(std::unique_ptr<Batch> batch) {
   sendable_.push_front(std::move(batch));
 }
 
-void DeliveryEngine::finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
-                            std::vector<DeliveryOutcome>& outcomes) {
+void DeliveryEngine::finish(std::unique_ptr<Batch> batch, Verdict verdict,
+                            std::vector<pipeline::Outcome>& outcomes) {
   const Clock::time_point now = clock_.now();
-  if (delivered && metrics_ != nullptr) {
+  if (std::holds_alternative<Delivered>(verdict) && metrics_ != nullptr) {
     // Once per batch, not per event (see obs::HistogramBatch).
     const int64_t wall_ms = clock_.wall_ms();
     for (const DeliveryItem& item : batch->items) {
       if (item.event_time_ms <= 0) continue;
       // A clock skewed ahead of ours must not yield a negative latency.
       const int64_t latency_ms = std::max<int64_t>(0, wall_ms - item.event_time_ms);
-      latencies_.observe(static_cast<double>(latency_ms) / 1000.0);
+      latencies_->observe(static_cast<double>(latency_ms) / 1000.0);
     }
-    latencies_.flush_to(metrics_->end_to_end_latency);
+    latencies_->flush_to(metrics_->end_to_end_latency);
     metrics_->delivered.Increment(static_cast<double>(batch->items.size()));
   }
-  for (DeliveryItem& item : batch->items) {
-    emit(std::move(item), delivered, reason, *batch, now, outcomes);
-  }
+  for (DeliveryItem& item : batch->items) emit(std::move(item), verdict, *batch, now, outcomes);
   // The chained half goes next, ahead of new batches: its users are waiting.
   if (batch->then) sendable_.push_front(std::move(batch->then));
 }
 
-void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
-                          Clock::time_point now, std::vector<DeliveryOutcome>& outcomes) {
+void DeliveryEngine::emit(DeliveryItem&& item, const Verdict& verdict, const Batch& batch,
+                          Clock::time_point now, std::vector<pipeline::Outcome>& outcomes) {
   --items_in_engine_;
   queue_.release(item.user_key, now);
-  DeliveryOutcome outcome;
-  outcome.delivered = delivered;
+  pipeline::Outcome outcome;
   outcome.first_attempt_ms = batch.first_attempt_ms;
   outcome.last_attempt_ms = batch.last_attempt_ms;
-  if (delivered) {
-    ++stats_.delivered;  // the metrics are counted per batch, in finish()
-  } else {
+  if (const auto* failed = std::get_if<Failed>(&verdict)) {
+    const Reason reason = failed->reason;
+    outcome.kind = pipeline::Outcome::Kind::kFailed;
     ++stats_.dead_lettered;
     if (metrics_ != nullptr) metrics_->dead_lettered(reason).Increment();
     outcome.error.stage = Stage::kDeliver;
@@ -355,8 +361,12 @@ void DeliveryEngine::emit(DeliveryItem&& item, bool delivered, Reason reason, co
             batch.last_status, batch.last_body, "gave up after max_retry_duration_s");
         break;
     }
+  } else {
+    outcome.kind = pipeline::Outcome::Kind::kDelivered;
+    ++stats_.delivered;  // the metrics are counted per batch, in finish()
   }
-  outcome.item = std::move(item);
+  outcome.ref = std::move(item.ref);
+  outcome.payload = std::move(item.payload);
   outcomes.push_back(std::move(outcome));
 }
 

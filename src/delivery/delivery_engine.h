@@ -28,6 +28,11 @@
 // auth and pending gauges. Counted here because only the engine sees each
 // attempt; the pipeline loop counts what it routes.
 //
+// The engine is the pipeline's Sink for its destination (pipeline/sink.h): an
+// output goes in as one event, and comes back delivered or failed (then the
+// loop dead-letters it). A destination's own limits on a request (Spideo:
+// one event) come from its RequestBuilder and bound the batch settings.
+//
 // Threading: none. The pipeline loop calls submit() and poll() on its thread.
 #pragma once
 
@@ -38,6 +43,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <variant>
 #include <vector>
 
 #include "cdp_relay/clock.h"
@@ -50,8 +56,13 @@
 #include "delivery/rate_limiter.h"
 #include "delivery/request_builder.h"
 #include "delivery/user_ordered_queue.h"
-#include "obs/metrics.h"
+#include "pipeline/sink.h"
 #include "util/wait_set.h"
+
+namespace cdp_relay::obs {
+class DeliveryMetrics;
+class HistogramBatch;
+}  // namespace cdp_relay::obs
 
 namespace cdp_relay::delivery {
 
@@ -74,22 +85,29 @@ struct EngineStats {
   uint64_t splits = 0;           // 413 splits and 400/422 bisections
 };
 
-class DeliveryEngine {
+class DeliveryEngine final : public pipeline::Sink {
  public:
-  // `metrics` may be null (unit tests); it must outlive the engine.
+  // `metrics` may be null (unit tests); it must outlive the engine. The
+  // batch settings are bounded by what the builder's destination accepts
+  // (RequestBuilder::request_limits).
   DeliveryEngine(EngineSettings settings, std::unique_ptr<RequestBuilder> builder,
                  std::unique_ptr<HttpClient> http, Clock& clock, Random& random,
                  obs::DeliveryMetrics* metrics = nullptr);
-  ~DeliveryEngine();
+  ~DeliveryEngine() override;
 
-  // Queues one encoded event. An event too large to ever fit a request is
-  // dead-lettered at once (reported by the next poll()).
-  void submit(DeliveryItem item);
+  // The destination's name ("vidora", "spideo").
+  const std::string& name() const override { return settings_.destination; }
 
-  // Starts due requests, drives transfers (waiting at most `max_wait` for
-  // network activity when requests are in flight) and appends every item
-  // that reached a final state to `outcomes`.
-  void poll(std::chrono::milliseconds max_wait, std::vector<DeliveryOutcome>& outcomes);
+  // Queues one encoded event (its key orders it among its user's events). An
+  // event too large to ever fit a request is failed at once (reported by the
+  // next poll()).
+  void submit(pipeline::Output output) override;
+
+  // Starts due requests, drives transfers without waiting and appends every
+  // item that reached a final state to `outcomes`: delivered, or failed with
+  // its reason (stage deliver), last HTTP status, attempt count and a trimmed
+  // response body in the message.
+  void poll(std::vector<pipeline::Outcome>& outcomes) override;
 
   // Event-driven use: adds to the pipeline's one wait what would give poll()
   // something to do: a response (the HTTP client's sockets and timer), the
@@ -97,10 +115,13 @@ class DeliveryEngine {
   // retry, and, while the rate limiter or the circuit breaker holds a batch
   // back, the time they let it go. Nothing for a batch that waits for a
   // request slot: a response frees the slot, and that wakes the wait anyway.
-  void add_wait(util::WaitSet& wait) const;
+  void add_wait(util::WaitSet& wait) const override;
 
   // Items held by the engine: queued, in flight, or waiting for a retry.
-  size_t items_in_engine() const { return items_in_engine_; }
+  size_t pending() const override { return items_in_engine_; }
+  pipeline::SinkHealth health() const override { return {circuit_open_for(), auth_failing_}; }
+
+  const BatchSettings& batch_settings() const { return settings_.batch; }
   size_t requests_in_flight() const { return in_flight_.size(); }
   int concurrency_limit() const { return concurrency_.limit(); }
   bool circuit_open() const { return breaker_.is_open(); }
@@ -108,8 +129,6 @@ class DeliveryEngine {
   // True while the last response was 401/403: credentials need an operator.
   bool auth_failing() const { return auth_failing_; }
   const EngineStats& stats() const { return stats_; }
-  EngineStats& mutable_stats() { return stats_; }
-  const std::string& destination() const { return settings_.destination; }
 
  private:
   struct Batch {
@@ -123,6 +142,13 @@ class DeliveryEngine {
     std::unique_ptr<Batch> then;  // the other half, sent after this one resolves
   };
 
+  // How a batch ends: every item delivered, or every item failed for one reason.
+  struct Delivered {};
+  struct Failed {
+    Reason reason;
+  };
+  using Verdict = std::variant<Delivered, Failed>;
+
   bool may_start_request();
   // When the next batch may be sent as far as batching goes: at once for
   // halves and due retries, and for a full batch; after its linger for a
@@ -131,15 +157,15 @@ class DeliveryEngine {
   std::unique_ptr<Batch> next_batch_to_send(Clock::time_point now);
   void send(std::unique_ptr<Batch> batch);
   void on_response(std::unique_ptr<Batch> batch, const HttpResponse& response,
-                   std::vector<DeliveryOutcome>& outcomes);
+                   std::vector<pipeline::Outcome>& outcomes);
   void schedule_retry(std::unique_ptr<Batch> batch, std::chrono::milliseconds delay);
   void split_and_continue(std::unique_ptr<Batch> batch);
-  void finish(std::unique_ptr<Batch> batch, bool delivered, Reason reason,
-              std::vector<DeliveryOutcome>& outcomes);
+  void finish(std::unique_ptr<Batch> batch, Verdict verdict,
+              std::vector<pipeline::Outcome>& outcomes);
   // `now`: read once per finished batch, not per item (reading the clock
   // for every event is a cost on the hot path).
-  void emit(DeliveryItem&& item, bool delivered, Reason reason, const Batch& batch,
-            Clock::time_point now, std::vector<DeliveryOutcome>& outcomes);
+  void emit(DeliveryItem&& item, const Verdict& verdict, const Batch& batch,
+            Clock::time_point now, std::vector<pipeline::Outcome>& outcomes);
   void count_response(const HttpResponse& response);
   void publish_gauges();
 
@@ -165,13 +191,13 @@ class DeliveryEngine {
   };
   std::unordered_map<uint64_t, InFlight> in_flight_;
   uint64_t next_ticket_ = 1;
-  std::vector<DeliveryOutcome> early_outcomes_;  // rejected at submit()
+  std::vector<pipeline::Outcome> early_outcomes_;  // rejected at submit()
   std::vector<std::pair<uint64_t, HttpResponse>> responses_;
   size_t items_in_engine_ = 0;
   bool auth_failing_ = false;
   EngineStats stats_;
   obs::DeliveryMetrics* metrics_ = nullptr;
-  obs::HistogramBatch latencies_{obs::kEndToEndBuckets};  // one finished batch's
+  std::unique_ptr<obs::HistogramBatch> latencies_;  // one finished batch's; with metrics only
 };
 
 }  // namespace cdp_relay::delivery

@@ -1,30 +1,19 @@
-// The dead-letter record: value, key and headers as README "Dead-letter topic"
-// documents them (schemas/dlq-headers.schema.json).
+// The dead-letter record's headers as README "Dead-letter topic" documents
+// them (schemas/dlq-headers.schema.json). The record's value and key are the
+// dead letter's own (pipeline/dead_letter.h).
 #pragma once
 
-#include <cstdint>
-#include <optional>
+#include <cstddef>
 #include <string>
-#include <utility>
-#include <vector>
+#include <string_view>
 
-#include "cdp_relay/error.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/sink.h"
 
 namespace cdp_relay::kafka_sinks {
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct DeadLetter {
-  std::string value;               // original bytes, or the batch item
-  std::optional<std::string> key;  // original key
-  Error error;
-  std::string destination;         // empty before routing (decode/validate stage)
-  int64_t first_attempt_ms = -1;   // delivery stage only
-  int64_t last_attempt_ms = -1;
-  std::string source_topic;
-  int32_t source_partition = -1;
-  int64_t source_offset = -1;
-};
+using pipeline::DeadLetter;
+using pipeline::Headers;
 
 // Longest cdp.error.message; response bodies are trimmed to it too.
 inline constexpr size_t kMaxErrorMessageBytes = 1024;

@@ -5,6 +5,7 @@
 
 #include "obs/kafka_log.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 #include "util/rdkafka_conf.h"
 
 namespace cdp_relay::kafka_sinks {
@@ -13,16 +14,16 @@ namespace {
 constexpr std::chrono::milliseconds kFirstRetry{100};
 constexpr std::chrono::milliseconds kMaxRetry{5000};
 
+}  // namespace
+
 std::chrono::milliseconds retry_delay(int attempts) {
   const int shift = std::min(attempts, 6);
   return std::min(kMaxRetry, kFirstRetry * (1 << shift));
 }
 
-}  // namespace
-
 KafkaWriter::KafkaWriter(const std::map<std::string, std::string>& properties, std::string name,
-                         obs::KafkaSinkMetrics* metrics)
-    : name_(std::move(name)), metrics_(metrics) {
+                         std::string topic, const Clock& clock, obs::KafkaSinkMetrics* metrics)
+    : name_(std::move(name)), topic_(std::move(topic)), clock_(clock), metrics_(metrics) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   for (const auto& [key, value] : properties) {
     util::set_kafka_property(conf, key, value, name_ + " producer");
@@ -52,8 +53,8 @@ std::map<std::string, std::string> KafkaWriter::effective_properties() const {
   return util::effective_kafka_properties(producer_);
 }
 
-bool KafkaWriter::warm_up(const std::string& topic, std::chrono::milliseconds timeout) {
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, topic.c_str(), nullptr);
+bool KafkaWriter::warm_up(std::chrono::milliseconds timeout) {
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, topic_.c_str(), nullptr);
   const rd_kafka_metadata_t* metadata = nullptr;
   const rd_kafka_resp_err_t err =
       rd_kafka_metadata(producer_, 0, handle, &metadata, static_cast<int>(timeout.count()));
@@ -62,14 +63,14 @@ bool KafkaWriter::warm_up(const std::string& topic, std::chrono::milliseconds ti
   return err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void KafkaWriter::write(OutgoingRecord record) {
+void KafkaWriter::submit(pipeline::Output output) {
   const uint64_t token = next_token_++;
-  auto [it, inserted] = records_.emplace(token, Pending{std::move(record), 0, {}});
+  auto [it, inserted] = records_.emplace(token, Pending{std::move(output), 0, {}});
   if (!try_produce(token, it->second)) waiting_.push_back(token);
 }
 
 bool KafkaWriter::try_produce(uint64_t token, Pending& pending) {
-  const OutgoingRecord& record = pending.record;
+  const pipeline::Output& record = pending.record;
   rd_kafka_headers_t* headers = rd_kafka_headers_new(record.headers.size());
   for (const auto& [name, value] : record.headers) {
     rd_kafka_header_add(headers, name.c_str(), static_cast<ssize_t>(name.size()), value.data(),
@@ -78,16 +79,16 @@ bool KafkaWriter::try_produce(uint64_t token, Pending& pending) {
   const void* key = record.key ? record.key->data() : nullptr;
   const size_t key_size = record.key ? record.key->size() : 0;
   const rd_kafka_resp_err_t err = rd_kafka_producev(
-      producer_, RD_KAFKA_V_TOPIC(record.topic.c_str()),
+      producer_, RD_KAFKA_V_TOPIC(topic_.c_str()),
       RD_KAFKA_V_KEY(const_cast<void*>(key), key_size),
-      RD_KAFKA_V_VALUE(const_cast<char*>(record.value.data()), record.value.size()),
+      RD_KAFKA_V_VALUE(const_cast<char*>(record.payload.data()), record.payload.size()),
       RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
       RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(static_cast<uintptr_t>(token))), RD_KAFKA_V_END);
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return true;  // headers now belong to librdkafka
   rd_kafka_headers_destroy(headers);
   ++pending.attempts;
   if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) count_produce_error(rd_kafka_err2name(err));
-  pending.retry_at = std::chrono::steady_clock::now() + retry_delay(pending.attempts);
+  pending.retry_at = clock_.now() + retry_delay(pending.attempts);
   return false;
 }
 
@@ -99,7 +100,13 @@ void KafkaWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, vo
   if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
     ++self->stats_.produced;
     if (self->metrics_ != nullptr) self->metrics_->acked.Increment();
-    if (self->acked_sink_ != nullptr) self->acked_sink_->push_back(std::move(it->second.record.ref));
+    if (self->acked_sink_ != nullptr) {
+      pipeline::Outcome outcome;
+      outcome.kind = pipeline::Outcome::Kind::kAcknowledged;
+      outcome.ref = std::move(it->second.record.ref);
+      outcome.payload = std::move(it->second.record.payload);
+      self->acked_sink_->push_back(std::move(outcome));
+    }
     self->records_.erase(it);
     return;
   }
@@ -107,7 +114,7 @@ void KafkaWriter::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, vo
   // produce it again later. Never drop (see the header).
   self->count_produce_error(rd_kafka_err2name(message->err));
   ++it->second.attempts;
-  it->second.retry_at = std::chrono::steady_clock::now() + retry_delay(it->second.attempts);
+  it->second.retry_at = self->clock_.now() + retry_delay(it->second.attempts);
   self->waiting_.push_back(token);
 }
 
@@ -121,24 +128,23 @@ void KafkaWriter::count_produce_error(const char* error_name) {
 void KafkaWriter::add_wait(util::WaitSet& wait) const {
   wait.watch(wake_.read_fd(), POLLIN);
   if (waiting_.empty()) return;
-  // The first waiting record decides (poll() re-produces in order). Its
-  // retry time is on the steady clock, like every time in this file.
+  // The first waiting record decides (poll() re-produces in order).
   auto it = records_.find(waiting_.front());
   if (it == records_.end()) {
     wait.wake_now();
     return;
   }
-  wait.wake_after(it->second.retry_at - std::chrono::steady_clock::now());
+  wait.wake_at(it->second.retry_at);
 }
 
-void KafkaWriter::poll(std::vector<OutputRef>& acked) {
+void KafkaWriter::poll(std::vector<pipeline::Outcome>& acked) {
   wake_.drain();  // first: a report queued after the serving below signals again
   acked_sink_ = &acked;
   rd_kafka_poll(producer_, 0);
   acked_sink_ = nullptr;
   // Re-produce what is due, oldest first; stop at the first that is not due
   // or cannot be queued, to keep order and not spin on a full queue.
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_.now();
   while (!waiting_.empty()) {
     auto it = records_.find(waiting_.front());
     if (it == records_.end()) {
@@ -152,11 +158,15 @@ void KafkaWriter::poll(std::vector<OutputRef>& acked) {
   if (metrics_ != nullptr) metrics_->pending.Set(static_cast<double>(records_.size()));
 }
 
-void KafkaWriter::flush(std::chrono::milliseconds timeout, std::vector<OutputRef>& acked) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!records_.empty() && std::chrono::steady_clock::now() < deadline) {
+void KafkaWriter::flush(std::chrono::milliseconds timeout,
+                        std::vector<pipeline::Outcome>& acked) {
+  // Counted in librdkafka's own waits, not on the clock: this blocks for
+  // real, and a test's manual clock would never reach a deadline.
+  constexpr std::chrono::milliseconds kStep{50};
+  for (auto waited = std::chrono::milliseconds(0); !records_.empty() && waited < timeout;
+       waited += kStep) {
     acked_sink_ = &acked;
-    rd_kafka_poll(producer_, 50);
+    rd_kafka_poll(producer_, static_cast<int>(kStep.count()));
     acked_sink_ = nullptr;
     poll(acked);
   }

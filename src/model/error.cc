@@ -31,6 +31,7 @@ std::string_view to_string(Reason reason) {
     case Reason::kClientError: return "client_error";
     case Reason::kRetriesExhausted: return "retries_exhausted";
     case Reason::kEventTooLarge: return "event_too_large";
+    case Reason::kCount: break;
   }
   return "unknown";
 }

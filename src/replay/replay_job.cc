@@ -13,8 +13,8 @@
 #include "obs/kafka_log.h"
 #include "obs/log.h"
 #include "replay/replay_headers.h"
+#include "pipeline/offset_watermark.h"
 #include "source/kafka_message.h"
-#include "source/offset_watermark.h"
 #include "util/rdkafka_conf.h"
 
 namespace cdp_relay::replay {
@@ -136,7 +136,7 @@ class Consumer {
 
 struct PartitionState {
   PartitionProgress progress;
-  std::shared_ptr<source::PartitionTracker> tracker;
+  std::shared_ptr<pipeline::PartitionTracker> tracker;
   bool done = false;
 };
 
@@ -179,7 +179,7 @@ class Run {
   std::unique_ptr<Consumer> consumer_;
   std::unique_ptr<kafka_sinks::KafkaWriter> writer_;
   std::map<int32_t, PartitionState> partitions_;
-  std::vector<OutputRef> acked_;
+  std::vector<pipeline::Outcome> acked_;
   Clock::time_point last_progress_{};
   std::string failure_;
 };
@@ -191,8 +191,9 @@ void Run::execute(const std::atomic<bool>& stop) {
     if (!options_.dry_run) {
       auto producer = properties_.producer;
       producer["enable.idempotence"] = "true";  // acks=all, no duplicates from retries
-      writer_ = std::make_unique<kafka_sinks::KafkaWriter>(producer, "replay");
-      if (!writer_->warm_up(options_.to_topic, options_.timeout)) {
+      writer_ = std::make_unique<kafka_sinks::KafkaWriter>(producer, "replay", options_.to_topic,
+                                                           clock_);
+      if (!writer_->warm_up(options_.timeout)) {
         throw std::runtime_error("no metadata for topic \"" + options_.to_topic + "\" within " +
                                  seconds_text(options_.timeout));
       }
@@ -264,7 +265,7 @@ void Run::plan() {
       state.progress.start = low;
     }
     state.tracker =
-        std::make_shared<source::PartitionTracker>(options_.from_topic, entry.partition);
+        std::make_shared<pipeline::PartitionTracker>(options_.from_topic, entry.partition);
     state.done = state.progress.start >= high;
     partitions_.emplace(entry.partition, std::move(state));
   }
@@ -352,7 +353,7 @@ void Run::handle(const rd_kafka_message_t& message, const std::atomic<bool>& sto
   if (verdict == Verdict::kReplay && !options_.dry_run && !acquire_token(stop)) return;
 
   ++report_.read;
-  source::PartitionTracker& tracker = *state.tracker;
+  pipeline::PartitionTracker& tracker = *state.tracker;
   tracker.track(message.offset);
   switch (verdict) {
     case Verdict::kBeforeWindow: ++report_.before_window; break;
@@ -366,14 +367,13 @@ void Run::handle(const rd_kafka_message_t& message, const std::atomic<bool>& sto
       }
       if (options_.dry_run) break;
       tracker.add_output(message.offset);
-      kafka_sinks::OutgoingRecord record;
-      record.topic = options_.to_topic;
+      pipeline::Output record;
       record.key = std::move(key);
-      record.value = source::payload_of(message);
+      record.payload = source::payload_of(message);
       record.headers = replay_headers(
           headers, RecordPosition{options_.from_topic, message.partition, message.offset});
       record.ref = OutputRef{state.tracker, message.offset, 0};
-      writer_->write(std::move(record));
+      writer_->submit(std::move(record));
       break;
     }
   }
@@ -401,7 +401,7 @@ void Run::poll_writer() {
   writer_->poll(acked_);
   if (acked_.empty()) return;
   last_progress_ = clock_.now();
-  for (const OutputRef& ref : acked_) ref.partition->resolve_output(ref.offset);
+  for (const auto& acked : acked_) acked.ref.partition->resolve_output(acked.ref.offset);
   report_.replayed += acked_.size();
 }
 
@@ -415,7 +415,7 @@ void Run::drain() {
     writer_->flush(milliseconds(100), acked_);
     if (acked_.empty()) continue;
     last_progress_ = clock_.now();
-    for (const OutputRef& ref : acked_) ref.partition->resolve_output(ref.offset);
+    for (const auto& acked : acked_) acked.ref.partition->resolve_output(acked.ref.offset);
     report_.replayed += acked_.size();
   }
   if (writer_->pending() > 0) {

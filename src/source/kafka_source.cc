@@ -6,6 +6,8 @@
 
 #include "obs/kafka_log.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
+#include "source/kafka_message.h"
 #include "util/rdkafka_conf.h"
 
 namespace cdp_relay::source {
@@ -27,6 +29,11 @@ constexpr std::chrono::milliseconds kCloseInDestructor{10000};
 
 void set_or_throw(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
   util::set_kafka_property(conf, key, value, "kafka.consumer");
+}
+
+// Gives a message lent to the pipeline back to librdkafka.
+void release_message(void* message) {
+  rd_kafka_message_destroy(static_cast<rd_kafka_message_t*>(message));
 }
 
 }  // namespace
@@ -103,7 +110,7 @@ KafkaSource::~KafkaSource() {
   // those brokers (even with RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE: its main
   // thread waits for the pending commit and leave). So the handle is
   // abandoned: its threads end with the process, which is on its way out.
-  // Every message it lent us was detached before (see PipelineLoop).
+  // Every message it lent us was detached before (PipelineLoop::detach_consumer_messages).
   obs::log(obs::LogLevel::kWarn,
            "kafka consumer abandoned: its group leave did not finish; exiting without it");
 }
@@ -228,20 +235,29 @@ void KafkaSource::on_commit(rd_kafka_t*, rd_kafka_resp_err_t err,
            {{"error", rd_kafka_err2name(failure)}});
 }
 
-KafkaMessage KafkaSource::poll(std::chrono::milliseconds timeout) {
+std::optional<pipeline::ConsumedMessage> KafkaSource::poll() {
   while (true) {
-    rd_kafka_message_t* message =
-        rd_kafka_consumer_poll(consumer_, static_cast<int>(timeout.count()));
-    if (message == nullptr) return nullptr;
-    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaMessage(message);
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, 0);
+    if (message == nullptr) return std::nullopt;
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      pipeline::ConsumedMessage consumed;
+      consumed.topic = rd_kafka_topic_name(message->rkt);
+      consumed.partition = message->partition;
+      consumed.offset = message->offset;
+      if (message->key != nullptr) consumed.key = key_of(*message);
+      consumed.value = payload_of(*message);
+      consumed.timestamp_ms = rd_kafka_message_timestamp(message, nullptr);
+      // The topic name, key and value stay valid while the message lives.
+      consumed.owner = pipeline::MessageOwner(message, pipeline::ReleaseMessage{&release_message});
+      return consumed;
+    }
     ++consumer_errors_;
     if (metrics_ != nullptr) metrics_->consumer_errors.Increment();
     obs::log(obs::LogLevel::kWarn, "kafka consumer error",
              {{"error", rd_kafka_err2name(message->err)}});
     rd_kafka_message_destroy(message);
-    // Skipped: look further without waiting again, so that nullptr keeps
-    // meaning "the queue is empty" to an event-driven caller.
-    timeout = std::chrono::milliseconds(0);
+    // Skipped: look further, so that nullopt keeps meaning "the queue is
+    // empty" to an event-driven caller.
   }
 }
 
@@ -254,7 +270,7 @@ void KafkaSource::store_offset(const std::string& topic, int32_t partition, int6
   rd_kafka_topic_partition_list_destroy(list);
 }
 
-KafkaSource::CommitResult KafkaSource::commit(const std::vector<TopicPartitionOffset>& offsets,
+CommitResult KafkaSource::commit(const std::vector<TopicPartitionOffset>& offsets,
                                               std::chrono::milliseconds timeout) {
   rd_kafka_topic_partition_list_t* list = nullptr;
   if (!offsets.empty()) {

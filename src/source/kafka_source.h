@@ -35,53 +35,38 @@
 #include <string>
 #include <vector>
 
-#include "obs/metrics.h"
+#include "pipeline/source.h"
 #include "source/consumer_lag.h"
-#include "source/kafka_message.h"
 #include "source/source_config.h"
 #include "source/start_position.h"
 #include "util/wait_set.h"
 
+namespace cdp_relay::obs {
+class SourceMetrics;
+}
+
 namespace cdp_relay::source {
 
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = -1;
-  bool operator==(const TopicPartition&) const = default;
-};
+using pipeline::CommitResult;
+using pipeline::RebalanceListener;
+using pipeline::TopicPartition;
+using pipeline::TopicPartitionOffset;
 
-struct TopicPartitionOffset {
-  std::string topic;
-  int32_t partition = -1;
-  int64_t offset = -1;
-};
-
-// Called on the consumer's thread, from inside poll().
-class RebalanceListener {
- public:
-  virtual ~RebalanceListener() = default;
-  virtual void on_assigned(const std::vector<TopicPartition>& partitions) = 0;
-  // Before `partitions` are released. The listener drains their in-flight work
-  // (bounded), stores and commits their offsets (unless `lost`: then another
-  // member may already own them, and nothing of theirs may be committed).
-  virtual void on_revoking(const std::vector<TopicPartition>& partitions, bool lost) = 0;
-};
-
-class KafkaSource {
+class KafkaSource final : public pipeline::Source {
  public:
   // Throws std::runtime_error on invalid librdkafka settings (startup only).
   // `metrics` may be null (no metrics, no statistics).
   KafkaSource(const KafkaSettings& settings, const std::vector<std::string>& topics,
               RebalanceListener& listener, obs::SourceMetrics* metrics = nullptr);
-  ~KafkaSource();
+  ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
 
-  // The next message, or nullptr when none arrived within `timeout` (then
-  // the queue is empty).
+  // The next message, without waiting, or nullopt when the queue is empty.
+  // The message keeps librdkafka's buffer (no copy) until its owner is reset.
   // Consumer errors (broker down, ...) are logged, counted and skipped:
   // librdkafka recovers from them itself.
-  KafkaMessage poll(std::chrono::milliseconds timeout);
+  std::optional<pipeline::ConsumedMessage> poll() override;
 
   // Event-driven use: the consumer queue (messages, rebalances, statistics,
   // commit results) writes to a pipe when it goes from empty to non-empty.
@@ -90,25 +75,24 @@ class KafkaSource {
   // returns nullptr, so that anything queued later wakes the wait again.
   // Stopping before nullptr leaves work queued that will not signal: the
   // caller must then not sleep.
-  void add_wait(util::WaitSet& wait) const { wait.watch(wake_.read_fd(), POLLIN); }
-  void begin_serving() { wake_.drain(); }
+  void add_wait(util::WaitSet& wait) const override { wait.watch(wake_.read_fd(), POLLIN); }
+  void begin_serving() override { wake_.drain(); }
 
   // Stores `offset` (the next offset to consume) for commit. A partition that
   // is no longer assigned answers __STATE: expected after a revoke, ignored.
-  void store_offset(const std::string& topic, int32_t partition, int64_t offset);
+  void store_offset(const std::string& topic, int32_t partition, int64_t offset) override;
 
-  enum class CommitResult { kCommitted, kFailed, kTimedOut };
   // Commits the given offsets (revoke) or, with an empty list, every stored
   // offset (shutdown), waiting at most `timeout` for the broker's answer: with
   // the brokers unreachable a commit never answers, and shutdown and revoke
   // have deadlines. Not committing is safe (the next owner redelivers).
   CommitResult commit(const std::vector<TopicPartitionOffset>& offsets,
-                      std::chrono::milliseconds timeout);
+                      std::chrono::milliseconds timeout) override;
 
   // Stops or restarts fetching from every assigned partition (backpressure).
-  void pause_all();
-  void resume_all();
-  bool paused() const { return paused_; }
+  void pause_all() override;
+  void resume_all() override;
+  bool paused() const override { return paused_; }
 
   std::vector<TopicPartition> assignment() const;
   // The consumer's effective librdkafka configuration, secrets hidden
@@ -122,7 +106,7 @@ class KafkaSource {
   // Leaves the group (triggering a final revoke, served here) and closes the
   // consumer, giving up after `timeout`. Returns false when it gave up: the
   // handle is then destroyed without another close, which would block again.
-  bool close(std::chrono::milliseconds timeout);
+  bool close(std::chrono::milliseconds timeout) override;
 
   rd_kafka_t* handle() { return consumer_; }
 

@@ -15,9 +15,12 @@ class SpideoRequestBuilder final : public delivery::RequestBuilder {
  public:
   explicit SpideoRequestBuilder(const SpideoSettings& settings);
 
-  // REQUIRES: exactly one item (the engine runs Spideo with max_events 1).
+  // REQUIRES: exactly one item (request_limits() tells the engine so).
   delivery::HttpRequest build(const std::vector<delivery::DeliveryItem>& batch) const override;
   size_t framing_bytes(size_t) const override { return 0; }
+  // Spideo's API takes one interaction per request (README "Spideo
+  // destination"): a batch is one event, and so never waits for a linger.
+  delivery::RequestLimits request_limits() const override { return {1, 64 * 1024}; }
   const delivery::StatusClassifier& classifier() const override { return classifier_; }
   std::vector<std::string> secrets() const override { return auth_.secrets(); }
 

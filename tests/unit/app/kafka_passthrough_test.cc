@@ -94,7 +94,9 @@ TEST(KafkaPassthroughTest, ConsumerRunsWithTheSaslSslPropertiesAndOurOffsetStore
 
 TEST(KafkaPassthroughTest, DeadLetterProducerRunsWithTheSaslSslPropertiesAndIdempotence) {
   const RelayConfig config = secure_config();
-  kafka_sinks::KafkaWriter writer(producer_properties(config), "dead_letter");
+  SystemClock clock;
+  kafka_sinks::KafkaWriter writer(producer_properties(config), "dead_letter",
+                                  config.dead_letter.topic, clock);
   const auto effective = writer.effective_properties();
   EXPECT_EQ(value_of(effective, "security.protocol"), "sasl_ssl");
   EXPECT_EQ(value_of(effective, "sasl.mechanisms"), "PLAIN");

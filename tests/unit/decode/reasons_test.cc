@@ -215,6 +215,7 @@ TEST(ReasonNamesTest, AreStableSnakeCaseAndUnique) {
       {Reason::kRetriesExhausted, "retries_exhausted"},
       {Reason::kEventTooLarge, "event_too_large"},
   };
+  EXPECT_EQ(expected.size(), kReasonCount) << "a reason without a pinned name";
   std::set<std::string> seen;
   for (const auto& [reason, name] : expected) {
     EXPECT_EQ(to_string(reason), name);

@@ -49,6 +49,10 @@ class ScriptedHttp final : public HttpClient {
   std::vector<std::pair<uint64_t, HttpResponse>> pending_;
 };
 
+bool delivered(const pipeline::Outcome& outcome) {
+  return outcome.kind == pipeline::Outcome::Kind::kDelivered;
+}
+
 HttpResponse status(int code, std::optional<std::string> retry_after = std::nullopt) {
   HttpResponse response;
   response.status = code;
@@ -81,8 +85,8 @@ class DeliveryEngineTest : public ::testing::Test {
   }
 
   void submit(const std::string& user, const std::string& id, size_t padding = 0) {
-    DeliveryItem item;
-    item.user_key = user;
+    pipeline::Output item;
+    item.key = user;
     item.payload = "{\"id\":\"" + id + "\",\"pad\":\"" + std::string(padding, 'x') + "\"}";
     engine_->submit(std::move(item));
   }
@@ -91,15 +95,15 @@ class DeliveryEngineTest : public ::testing::Test {
   // `count` outcomes or `budget` polls have run.
   void run_until(size_t count, std::chrono::milliseconds step = 10ms, int budget = 100000) {
     for (int i = 0; i < budget && outcomes_.size() < count; ++i) {
-      engine_->poll(0ms, outcomes_);
+      engine_->poll(outcomes_);
       clock_.advance(step);
     }
   }
 
-  std::map<std::string, const DeliveryOutcome*> by_id() const {
-    std::map<std::string, const DeliveryOutcome*> result;
+  std::map<std::string, const pipeline::Outcome*> by_id() const {
+    std::map<std::string, const pipeline::Outcome*> result;
     for (const auto& outcome : outcomes_) {
-      const std::string& payload = outcome.item.payload;
+      const std::string& payload = outcome.payload;
       const size_t start = payload.find("\"id\":\"") + 6;
       result[payload.substr(start, payload.find('"', start) - start)] = &outcome;
     }
@@ -110,7 +114,7 @@ class DeliveryEngineTest : public ::testing::Test {
   FixedRandom random_;
   ScriptedHttp::Responder responder_ = [](const HttpRequest&) { return status(200); };
   std::vector<HttpRequest> requests_;
-  std::vector<DeliveryOutcome> outcomes_;
+  std::vector<pipeline::Outcome> outcomes_;
   std::unique_ptr<DeliveryEngine> engine_;
   bool hold_responses_ = false;
 
@@ -128,7 +132,7 @@ class DeliveryEngineTest : public ::testing::Test {
 TEST_F(DeliveryEngineTest, WaitWithNothingQueuedHasNoDeadline) {
   make_engine(500, 100);
   EXPECT_FALSE(wake_time().has_value());
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_FALSE(wake_time().has_value());
 }
 
@@ -139,11 +143,11 @@ TEST_F(DeliveryEngineTest, WaitForAPartialBatchEndsAtItsLinger) {
   EXPECT_EQ(wake_time(), submitted + 100ms);
   clock_.advance(30ms);
   submit("b", "b1");  // the oldest item decides
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_TRUE(requests_.empty());
   EXPECT_EQ(wake_time(), submitted + 100ms);
   clock_.advance(70ms);
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(requests_.size(), 1u) << "sent when the wait said";
 }
 
@@ -158,16 +162,16 @@ TEST_F(DeliveryEngineTest, WaitForARetryEndsAtItsBackoff) {
   make_engine(1, 0);
   responder_ = [](const HttpRequest&) { return status(503); };
   submit("a", "a1");
-  engine_->poll(0ms, outcomes_);  // sent, answered 503: waits for its backoff
+  engine_->poll(outcomes_);  // sent, answered 503: waits for its backoff
   ASSERT_EQ(requests_.size(), 1u);
   const auto wake = wake_time();
   ASSERT_TRUE(wake.has_value());
   ASSERT_GT(*wake, clock_.now()) << "a retry waiting for its backoff must not wake the loop now";
   clock_.advance(std::chrono::duration_cast<std::chrono::milliseconds>(*wake - clock_.now()) - 1ms);
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(requests_.size(), 1u);
   clock_.advance(1ms);
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(requests_.size(), 2u) << "retried when the wait said";
 }
 
@@ -175,13 +179,13 @@ TEST_F(DeliveryEngineTest, WaitAtTheConcurrencyLimitLeavesItToResponses) {
   make_engine(1, 0);  // concurrency 4
   hold_responses_ = true;
   for (int i = 0; i < 5; ++i) submit("user" + std::to_string(i), "e" + std::to_string(i));
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   ASSERT_EQ(requests_.size(), 4u);
   // A fifth batch is ready, but only a response can free a slot, and a
   // response wakes the wait through the HTTP client's sockets: no timer.
   EXPECT_FALSE(wake_time().has_value());
   hold_responses_ = false;
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(wake_time(), clock_.now()) << "slots free, the fifth batch is due now";
 }
 
@@ -190,7 +194,7 @@ TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
   submit("a", "a1");
   submit("b", "b1");
   submit("c", "c1");
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_TRUE(requests_.empty()) << "sent before linger_ms";
   clock_.advance(100ms);
   run_until(3);
@@ -199,15 +203,15 @@ TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
   EXPECT_EQ(requests_[0].url, "http://127.0.0.1:1/v1/events?api_key=test%20secret%2Fkey");
   EXPECT_EQ(requests_[0].body.rfind("{\"data\":[", 0), 0u);
   ASSERT_EQ(outcomes_.size(), 3u);
-  for (const auto& outcome : outcomes_) EXPECT_TRUE(outcome.delivered);
-  EXPECT_EQ(engine_->items_in_engine(), 0u);
+  for (const auto& outcome : outcomes_) EXPECT_TRUE(delivered(outcome));
+  EXPECT_EQ(engine_->pending(), 0u);
 }
 
 TEST_F(DeliveryEngineTest, FullBatchGoesWithoutWaitingForLinger) {
   make_engine(2, 10000);
   submit("a", "a1");
   submit("b", "b1");
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(requests_.size(), 1u);
 }
 
@@ -216,18 +220,18 @@ TEST_F(DeliveryEngineTest, ServerErrorIsRetriedAndLaterEventsOfTheUserWait) {
   int calls = 0;
   responder_ = [&](const HttpRequest&) { return status(++calls == 1 ? 500 : 200); };
   submit("a", "a1");
-  engine_->poll(0ms, outcomes_);  // a1 sent, answered 500
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);  // a1 sent, answered 500
+  engine_->poll(outcomes_);
   ASSERT_EQ(requests_.size(), 1u);
   submit("a", "a2");  // must not overtake a1's retry
   submit("b", "b1");  // another user flows freely
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   ASSERT_EQ(requests_.size(), 2u);
   EXPECT_EQ(requests_[1].body.find("a2"), std::string::npos);
   EXPECT_NE(requests_[1].body.find("b1"), std::string::npos);
   run_until(3);
   ASSERT_EQ(outcomes_.size(), 3u);
-  for (const auto& outcome : outcomes_) EXPECT_TRUE(outcome.delivered);
+  for (const auto& outcome : outcomes_) EXPECT_TRUE(delivered(outcome));
   // a1 was delivered (on its retry) before a2 was ever sent.
   const auto a1_request = std::find_if(requests_.begin() + 2, requests_.end(), [](auto& r) {
     return r.body.find("a1") != std::string::npos;
@@ -246,16 +250,16 @@ TEST_F(DeliveryEngineTest, RetryAfterIsHonoured) {
     return ++calls == 1 ? status(429, std::string("2")) : status(200);
   };
   submit("a", "a1");
-  engine_->poll(0ms, outcomes_);
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
+  engine_->poll(outcomes_);
   clock_.advance(1999ms);
-  engine_->poll(0ms, outcomes_);
+  engine_->poll(outcomes_);
   EXPECT_EQ(requests_.size(), 1u) << "retried before Retry-After";
   clock_.advance(1ms);
   run_until(1);
   EXPECT_EQ(requests_.size(), 2u);
   ASSERT_EQ(outcomes_.size(), 1u);
-  EXPECT_TRUE(outcomes_[0].delivered);
+  EXPECT_TRUE(delivered(outcomes_[0]));
 }
 
 TEST_F(DeliveryEngineTest, BadRequestIsBisectedUntilOnlyTheBadEventIsDeadLettered) {
@@ -269,13 +273,13 @@ TEST_F(DeliveryEngineTest, BadRequestIsBisectedUntilOnlyTheBadEventIsDeadLettere
   const auto outcomes = by_id();
   for (const auto& [id, outcome] : outcomes) {
     if (id == "bad") {
-      EXPECT_FALSE(outcome->delivered);
+      EXPECT_FALSE(delivered(*outcome));
       EXPECT_EQ(outcome->error.reason, Reason::kRejectedByDestination);
       EXPECT_EQ(outcome->error.stage, Stage::kDeliver);
       EXPECT_EQ(outcome->error.http_status, 400);
       EXPECT_NE(outcome->error.message.find("nope"), std::string::npos);  // trimmed body
     } else {
-      EXPECT_TRUE(outcome->delivered) << id;
+      EXPECT_TRUE(delivered(*outcome)) << id;
     }
   }
   // log2(16) levels of halves: far fewer requests than one per event.
@@ -295,9 +299,9 @@ TEST_F(DeliveryEngineTest, PayloadTooLargeSplitsAndASingleEventIsDeadLettered) {
   run_until(4, 1ms);
   const auto outcomes = by_id();
   ASSERT_EQ(outcomes.size(), 4u);
-  EXPECT_TRUE(outcomes.at("a1")->delivered);
-  EXPECT_TRUE(outcomes.at("c1")->delivered);
-  EXPECT_FALSE(outcomes.at("huge")->delivered);
+  EXPECT_TRUE(delivered(*outcomes.at("a1")));
+  EXPECT_TRUE(delivered(*outcomes.at("c1")));
+  EXPECT_FALSE(delivered(*outcomes.at("huge")));
   EXPECT_EQ(outcomes.at("huge")->error.reason, Reason::kEventTooLarge);
 }
 
@@ -306,7 +310,7 @@ TEST_F(DeliveryEngineTest, EventLargerThanAnyRequestIsDeadLetteredWithoutSending
   submit("a", "enormous", 5000);  // max_bytes is 4096
   run_until(1);
   ASSERT_EQ(outcomes_.size(), 1u);
-  EXPECT_FALSE(outcomes_[0].delivered);
+  EXPECT_FALSE(delivered(outcomes_[0]));
   EXPECT_EQ(outcomes_[0].error.reason, Reason::kEventTooLarge);
   EXPECT_TRUE(requests_.empty());
 }
@@ -318,7 +322,7 @@ TEST_F(DeliveryEngineTest, UnauthorizedIsHeldNeverDeadLetteredAndResumes) {
   submit("a", "a1");
   // Far past max_retry_duration_s (60 s): still held, never dead-lettered.
   for (int i = 0; i < 40; ++i) {
-    engine_->poll(0ms, outcomes_);
+    engine_->poll(outcomes_);
     clock_.advance(5000ms);
   }
   EXPECT_TRUE(outcomes_.empty());
@@ -327,7 +331,7 @@ TEST_F(DeliveryEngineTest, UnauthorizedIsHeldNeverDeadLetteredAndResumes) {
   key_fixed = true;
   run_until(1, 1000ms);
   ASSERT_EQ(outcomes_.size(), 1u);
-  EXPECT_TRUE(outcomes_[0].delivered);
+  EXPECT_TRUE(delivered(outcomes_[0]));
   EXPECT_FALSE(engine_->auth_failing());
 }
 
@@ -337,8 +341,8 @@ TEST_F(DeliveryEngineTest, RetryingPastMaxRetryDurationDeadLettersWithTheLastSta
   submit("a", "a1");
   run_until(1, 500ms);
   ASSERT_EQ(outcomes_.size(), 1u);
-  const DeliveryOutcome& outcome = outcomes_[0];
-  EXPECT_FALSE(outcome.delivered);
+  const pipeline::Outcome& outcome = outcomes_[0];
+  EXPECT_FALSE(delivered(outcome));
   EXPECT_EQ(outcome.error.reason, Reason::kRetriesExhausted);
   EXPECT_EQ(outcome.error.http_status, 503);
   EXPECT_GT(outcome.error.attempts, 1);
@@ -379,7 +383,7 @@ TEST_F(DeliveryEngineTest, TransportErrorsAreCountedByKindAndLoggedWithCurlsMess
   };
   submit("a", "a1");
   for (int i = 0; i < 20; ++i) {
-    engine_->poll(0ms, outcomes_);
+    engine_->poll(outcomes_);
     clock_.advance(1s);
   }
   obs::set_log_sink({});
@@ -406,7 +410,7 @@ TEST_F(DeliveryEngineTest, OtherClientErrorsAreDeadLetteredAtOnce) {
   run_until(2);
   ASSERT_EQ(outcomes_.size(), 2u);
   for (const auto& outcome : outcomes_) {
-    EXPECT_FALSE(outcome.delivered);
+    EXPECT_FALSE(delivered(outcome));
     EXPECT_EQ(outcome.error.reason, Reason::kClientError);
     EXPECT_EQ(outcome.error.attempts, 1);
   }

@@ -1,10 +1,15 @@
 // The pipeline loop: moves data between the stages on one thread, and owns
 // the per-partition watermarks.
 //
-//   KafkaSource --message--> TransformStage --encoded events--> DeliveryEngine(s)
-//        ^                        |  \--canonical JSON--------> normalized KafkaWriter
-//        |                        \--rejections-------------> dead-letter KafkaWriter
-//        \--store_offset(watermark) <--outcomes / acks---------/
+//   Source --message--> TransformStage --encoded events--> Sink per route
+//      ^                       |                           (HTTP destinations,
+//      |                       |                            the normalized topic)
+//      |                       \--rejections, failures---> dead-letter Sink
+//      \--store_offset(watermark) <--outcomes / acks------/
+//
+// The loop knows its stages only through small interfaces (pipeline/source.h,
+// pipeline/sink.h); app/wiring.cc plugs in KafkaSource, DeliveryEngine and
+// KafkaWriter, and the unit tests plug in fakes.
 //
 // It holds no stage logic: decoding, batching, retrying and producing live in
 // their stages. What it owns is the bookkeeping of at-least-once delivery
@@ -21,15 +26,15 @@
 //    bound the consumer pauses, below half of every bound it resumes.
 //
 // Threading: everything runs on the caller's thread, including the rebalance
-// callbacks (librdkafka calls them from inside KafkaSource::poll). Counters are
+// callbacks (the source calls them from inside Source::poll). Counters are
 // atomics so a progress printer may read them from another thread.
 //
 // The one wait: each turn takes what the consumer queue holds (at most
 // kMaxMessagesPerStep messages), polls every sink without waiting, stores
 // offsets, applies backpressure, and then sleeps in a single poll(2)
 // (wait_for_work) until something has work: the consumer queue's wake-up
-// pipe (a message, a rebalance, statistics), a delivery engine's curl
-// sockets, a Kafka writer's delivery-report pipe, or the earliest timer any
+// pipe (a message, a rebalance, statistics), a sink's descriptors (curl's
+// sockets, a Kafka writer's delivery-report pipe), or the earliest timer any
 // of them reports (a batch's linger, a retry's backoff, the rate limiter's
 // next token, the circuit breaker's probe, curl's own timeouts, a Kafka
 // writer's re-produce time), capped at kMaxSleep for the heartbeat and the
@@ -41,11 +46,12 @@
 // sees (input events per topic, decode rejections, what each route took,
 // backpressure) and publishes liveness/readiness atomics (obs::HealthState)
 // for the admin server: running, a heartbeat per turn, group membership, and
-// per destination the circuit-open time and auth failure.
+// per destination the circuit-open time and auth failure (Sink::health()).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -53,19 +59,31 @@
 #include <utility>
 #include <vector>
 
-#include "app/relay_config.h"
 #include "cdp_relay/clock.h"
-#include "delivery/delivery_engine.h"
-#include "kafka_sinks/kafka_writer.h"
-#include "obs/health.h"
-#include "obs/metrics.h"
+#include "decode/decode_config.h"
+#include "decode/decoder.h"
+#include "pipeline/dead_letter.h"
+#include "pipeline/offset_watermark.h"
+#include "pipeline/pipeline_config.h"
+#include "pipeline/sink.h"
+#include "pipeline/source.h"
 #include "route/transform_stage.h"
-#include "source/kafka_source.h"
-#include "source/offset_watermark.h"
 #include "util/string_pool.h"
 #include "util/wait_set.h"
 
-namespace cdp_relay::app {
+namespace prometheus {
+class Counter;
+}
+
+namespace cdp_relay::obs {
+class SourceMetrics;
+class TransformMetrics;
+struct RouteMetrics;
+class HealthState;
+struct DestinationHealth;
+}  // namespace cdp_relay::obs
+
+namespace cdp_relay::pipeline {
 
 struct PipelineCounters {
   std::atomic<uint64_t> messages_consumed{0};
@@ -74,18 +92,30 @@ struct PipelineCounters {
   std::atomic<uint64_t> events_dead_lettered{0}; // DLQ records written (acked or not)
   std::atomic<uint64_t> events_skipped{0};       // the destination takes no such kind (alias)
   std::atomic<uint64_t> events_filtered{0};      // integrations kept them away
-  std::atomic<uint64_t> normalized_written{0};
-  std::atomic<uint64_t> offsets_committed{0};    // synchronous commits that succeeded
+  std::atomic<uint64_t> offsets_committed{0};    // commits on revoke and shutdown that succeeded
   std::atomic<uint64_t> pauses{0};
 };
 
 // Where the transform stage's output number i goes.
-struct OutputRoute {
-  delivery::DeliveryEngine* engine = nullptr;     // an HTTP destination, or
-  kafka_sinks::KafkaWriter* normalized = nullptr; // the normalized topic
-  std::string normalized_topic;
-  obs::RouteMetrics* metrics = nullptr;        // optional
-  obs::DestinationHealth* health = nullptr;    // optional; HTTP destinations only
+struct Route {
+  Sink* sink = nullptr;                     // an HTTP destination, the normalized topic, ...
+  obs::RouteMetrics* metrics = nullptr;     // optional
+  obs::DestinationHealth* health = nullptr; // optional: published from sink->health()
+};
+
+// Where dead letters go, and how a dead letter becomes that sink's record.
+struct DeadLetterRoute {
+  Sink* sink = nullptr;
+  DeadLetterHeaders headers;  // the record's headers (README "Dead-letter topic")
+};
+
+struct LoopSettings {
+  PipelineSettings bounds;
+  std::chrono::seconds shutdown_grace{30};
+  // Each source topic's input format; the decode limits, with which a late
+  // delivery failure's batch item is read again for its dead letter.
+  std::map<std::string, decode::InputFormat> topic_formats;
+  decode::DecodeLimits limits;
 };
 
 // Optional metric handles and health state; any may be null.
@@ -95,18 +125,25 @@ struct LoopObservability {
   obs::HealthState* health = nullptr;
 };
 
-class PipelineLoop final : public source::RebalanceListener {
+class PipelineLoop final : public RebalanceListener {
  public:
-  PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
-               std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
-               Clock& clock, LoopObservability observability = {});
+  PipelineLoop(LoopSettings settings, route::TransformStage& transform,
+               std::vector<Route> routes, DeadLetterRoute dead_letters, Clock& clock,
+               LoopObservability observability = {});
+  ~PipelineLoop() override;
 
-  // REQUIRES: called once, before run(); `source` was created with this loop
-  // as its RebalanceListener.
-  void attach(source::KafkaSource& source) { source_ = &source; }
+  // REQUIRES: called once, before run(); `source` calls this loop back as its
+  // RebalanceListener.
+  void attach(Source& source) { source_ = &source; }
+
+  // How the loop sleeps in its one wait, given what to watch and the longest
+  // sleep. The default sleeps in poll(2) (util::WaitSet::wait); tests replace
+  // it to see what the loop waits for and to move a manual clock instead.
+  using Waiter = std::function<void(util::WaitSet& wait, std::chrono::milliseconds max_sleep)>;
+  void set_waiter(Waiter waiter) { waiter_ = std::move(waiter); }
 
   // Consumes, transforms and delivers until `stop` becomes true, then drains
-  // within shutdown_grace_s, commits and leaves the group.
+  // within the shutdown grace, commits and leaves the group.
   // Returns true when everything in flight was resolved before the grace ran out.
   bool run(const std::atomic<bool>& stop);
 
@@ -116,70 +153,70 @@ class PipelineLoop final : public source::RebalanceListener {
   const std::map<std::string, uint64_t>& dead_letters_by_reason() const { return dlq_by_reason_; }
   size_t inflight_messages() const;
   // Detaches every message still in flight, revoked partitions' included,
-  // from the consumer (copies its bytes). REQUIRES: before the KafkaSource is
+  // from the source (copies its bytes). REQUIRES: before a KafkaSource is
   // destroyed, whose rd_kafka_destroy() would otherwise wait for them forever.
   // run() does it on its way out; Relay's destructor does it again.
   void detach_consumer_messages();
   bool has_assignment() const { return !trackers_.empty(); }
 
   // RebalanceListener
-  void on_assigned(const std::vector<source::TopicPartition>& partitions) override;
-  void on_revoking(const std::vector<source::TopicPartition>& partitions, bool lost) override;
+  void on_assigned(const std::vector<TopicPartition>& partitions) override;
+  void on_revoking(const std::vector<TopicPartition>& partitions, bool lost) override;
 
  private:
   using PartitionKey = std::pair<std::string, int32_t>;
   struct SourceTopicState {
     decode::InputFormat format = decode::InputFormat::kAuto;
-    obs::TopicMetrics metrics;  // null counters without metrics
+    prometheus::Counter* messages = nullptr;  // null without metrics
+    prometheus::Counter* events = nullptr;
   };
 
-  void handle_message(source::KafkaMessage message);
-  void dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref);
-  void dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
-                                    const std::string& destination);
-  // Takes what the consumer queue holds, at most a turn's worth. True when
-  // it may hold more: the caller must not sleep then.
+  void handle_message(ConsumedMessage message);
+  void dead_letter(DeadLetter letter, const OutputRef& ref);
+  void dead_letter_delivery_failure(Outcome& outcome, const std::string& destination);
+  void count_route(const Route& route, const route::DestinationOutput& output);
+  // Takes what the source holds, at most a turn's worth. True when it may
+  // hold more: the caller must not sleep then.
   bool consume();
   // Polls every sink once, without waiting, resolving what finished.
   void service_sinks();
-  // The loop's one wait: sleeps until the consumer (`with_source`), a sink
+  void handle_outcome(Outcome& outcome, const Sink& sink);
+  // The loop's one wait: sleeps until the source (`with_source`), a sink
   // or a timer has work, or `deadline`, and at most kMaxSleep.
   void wait_for_work(bool with_source, std::optional<Clock::time_point> deadline);
-  void add_sink_waits(util::WaitSet& wait) const;
-  void resolve(const OutputRef& ref);
   void store_offsets();
   void apply_backpressure();
   decode::InputFormat format_of(const std::string& topic) const;
   void publish_health();
   size_t inflight_bytes() const;
   size_t tracked_messages() const;
-  void drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
+  void drain(const std::vector<std::shared_ptr<PartitionTracker>>& trackers,
              Clock::time_point deadline);
 
-  const RelayConfig& config_;
+  const LoopSettings settings_;
   route::TransformStage& transform_;
-  std::vector<OutputRoute> routes_;
-  kafka_sinks::KafkaWriter& dead_letters_;
+  std::vector<Route> routes_;
+  DeadLetterRoute dead_letters_;
   Clock& clock_;
-  source::KafkaSource* source_ = nullptr;
+  Source* source_ = nullptr;
   LoopObservability obs_;
 
   std::map<std::string, SourceTopicState> topics_;
-  std::map<PartitionKey, std::shared_ptr<source::PartitionTracker>> trackers_;
+  std::map<PartitionKey, std::shared_ptr<PartitionTracker>> trackers_;
   // Revoked partitions whose messages were still in flight: late completions
   // keep them alive, and detach_consumer_messages() must still reach them.
-  std::vector<std::weak_ptr<source::PartitionTracker>> revoked_inflight_;
+  std::vector<std::weak_ptr<PartitionTracker>> revoked_inflight_;
   route::TransformResult result_;
   decode::Decoder item_decoder_;  // rebuilds batch items for late dead letters
-  std::vector<delivery::DeliveryOutcome> outcomes_;
-  // Delivered events' payload buffers, reused for the next events' items
+  std::vector<Outcome> outcomes_;
+  // Finished outputs' payload buffers, reused for the next events' outputs
   // (at most 8 MiB of them; ~1 KB events make ~8,000).
   util::StringPool payload_buffers_{8 << 20};
-  std::vector<OutputRef> acked_;
   util::WaitSet waits_;
+  Waiter waiter_;
   std::optional<Clock::time_point> shutdown_deadline_;
   PipelineCounters counters_;
   std::map<std::string, uint64_t> dlq_by_reason_;
 };
 
-}  // namespace cdp_relay::app
+}  // namespace cdp_relay::pipeline

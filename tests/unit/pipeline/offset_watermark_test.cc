@@ -1,9 +1,9 @@
 // The contiguous watermark: the heart of at-least-once (docs/architecture.md).
-#include "source/offset_watermark.h"
+#include "pipeline/offset_watermark.h"
 
 #include <gtest/gtest.h>
 
-namespace cdp_relay::source {
+namespace cdp_relay::pipeline {
 namespace {
 
 // Tracks `offset` with `outputs` registered outputs, sealed.
@@ -164,14 +164,22 @@ TEST(OffsetWatermarkTest, AMessageWithNoOutputIsResolvedWhenSealed) {
   EXPECT_EQ(tracker.committable(), 2);
 }
 
-TEST(OffsetWatermarkTest, RevokeIsSticky) {
+TEST(OffsetWatermarkTest, ARevokedPartitionHasNothingToStoreEvenAfterLateCompletions) {
   PartitionTracker tracker("t", 3);
-  EXPECT_FALSE(tracker.revoked());
+  consume(tracker, 0, 1);
+  consume(tracker, 1, 1);
+  tracker.resolve_output(0);
+  ASSERT_EQ(tracker.committable(), 1);
   tracker.revoke();
-  EXPECT_TRUE(tracker.revoked());
+  EXPECT_FALSE(tracker.committable());
+  EXPECT_FALSE(tracker.has_new_committable());
+  tracker.resolve_output(1);  // a late completion after the revoke
+  EXPECT_FALSE(tracker.committable());
+  EXPECT_FALSE(tracker.has_new_committable());
+  EXPECT_EQ(tracker.inflight_messages(), 0u);
   EXPECT_EQ(tracker.partition(), 3);
   EXPECT_EQ(tracker.topic(), "t");
 }
 
 }  // namespace
-}  // namespace cdp_relay::source
+}  // namespace cdp_relay::pipeline

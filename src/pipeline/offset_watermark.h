@@ -9,8 +9,8 @@
 //  - A message counts as resolved only once it is sealed (all its outputs are
 //    registered) and its pending output count is back to zero, so a message
 //    whose first output resolves before its last is registered cannot slip by.
-//  - Once a partition is revoked its offsets are never stored again
-//    (STYLE.md smell 4): revoke() marks it and callers check revoked().
+//  - Once a partition is revoked its offsets are never stored again:
+//    after revoke(), committable() answers nullopt.
 //  - A resolved message behind an unresolved one stays tracked (it holds the
 //    watermark's place) but lets go of its bytes at once, and no longer
 //    counts as in flight: only an unresolved message can still need its key
@@ -28,27 +28,27 @@
 #include <string>
 #include <string_view>
 
-#include "source/kafka_message.h"
+#include "pipeline/source.h"
 
-namespace cdp_relay::source {
+namespace cdp_relay::pipeline {
 
 // One consumed message while any of its outputs is unresolved. It keeps the
 // original key and value because a late delivery failure dead-letters them:
-// `key` and `value` view the bytes of `message`, which it owns (no copy).
+// `key` and `value` view the bytes `owner` keeps alive (no copy).
 struct InflightMessage {
   int64_t offset = 0;
   int pending = 0;      // outputs registered and not yet resolved
   bool sealed = false;  // all outputs registered
   int64_t kafka_timestamp_ms = -1;
-  KafkaMessage message;  // null in tests (key/value point elsewhere) and once detached
+  MessageOwner owner;  // empty when key/value view other storage, and once detached
   std::string_view key;
   std::string_view value;
   bool has_key = false;
 
-  // Copies key and value out of `message` and destroys it. librdkafka's
-  // rd_kafka_destroy() blocks while any message of its handle is alive, so
-  // messages still in flight at shutdown are detached before the consumer
-  // goes away. Rare path: a copy is fine here.
+  // Copies key and value out of the source's buffer and gives the buffer
+  // back. librdkafka's rd_kafka_destroy() blocks while any message of its
+  // handle is alive, so messages still in flight at shutdown are detached
+  // before the consumer goes away. Rare path: a copy is fine here.
   void detach_from_consumer();
   // Lets go of the message and its bytes (it is resolved: nothing needs them).
   void release_bytes();
@@ -83,7 +83,7 @@ class PartitionTracker {
   void resolve_output(int64_t offset);
 
   // The offset to store/commit: everything below it is fully resolved.
-  // nullopt until the first message has been tracked.
+  // nullopt until the first message has been released, and once revoked.
   std::optional<int64_t> committable() const;
   // True when committable() moved since the last mark_stored().
   bool has_new_committable() const;
@@ -99,7 +99,7 @@ class PartitionTracker {
   // InflightMessage::detach_from_consumer).
   void detach_from_consumer();
 
-  bool revoked() const { return revoked_; }
+  // The partition went to another member: nothing of it is stored again.
   void revoke() { revoked_ = true; }
 
  private:
@@ -118,4 +118,4 @@ class PartitionTracker {
   bool revoked_ = false;
 };
 
-}  // namespace cdp_relay::source
+}  // namespace cdp_relay::pipeline

@@ -1,19 +1,19 @@
-#include "source/offset_watermark.h"
+#include "pipeline/offset_watermark.h"
 
 #include <algorithm>
 
-namespace cdp_relay::source {
+namespace cdp_relay::pipeline {
 
 void InflightMessage::detach_from_consumer() {
-  if (!message) return;
+  if (!owner) return;
   detached_ = std::make_unique<Detached>(Detached{std::string(key), std::string(value)});
   key = detached_->key;
   value = detached_->value;
-  message.reset();
+  owner.reset();
 }
 
 void InflightMessage::release_bytes() {
-  message.reset();
+  owner.reset();
   detached_.reset();
   key = {};
   value = {};
@@ -86,6 +86,7 @@ void PartitionTracker::advance() {
 }
 
 std::optional<int64_t> PartitionTracker::committable() const {
+  if (revoked_) return std::nullopt;
   if (!inflight_.empty()) {
     // The oldest unresolved message bounds the watermark...
     const int64_t oldest = inflight_.front().offset;
@@ -101,4 +102,4 @@ bool PartitionTracker::has_new_committable() const {
   return offset && (!stored_ || *offset > *stored_);
 }
 
-}  // namespace cdp_relay::source
+}  // namespace cdp_relay::pipeline

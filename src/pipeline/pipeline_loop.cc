@@ -1,11 +1,12 @@
-#include "app/pipeline_loop.h"
+#include "pipeline/pipeline_loop.h"
 
 #include <algorithm>
-#include <cstdio>
 
+#include "obs/health.h"
 #include "obs/log.h"
+#include "obs/metrics.h"
 
-namespace cdp_relay::app {
+namespace cdp_relay::pipeline {
 namespace {
 
 constexpr int kMaxMessagesPerStep = 512;
@@ -35,28 +36,34 @@ std::chrono::milliseconds time_left(Clock::time_point now, Clock::time_point end
                     : std::chrono::duration_cast<std::chrono::milliseconds>(end - now);
 }
 
-std::string_view describe(source::KafkaSource::CommitResult result) {
-  return result == source::KafkaSource::CommitResult::kTimedOut ? "timed out" : "failed";
+std::string_view describe(CommitResult result) {
+  return result == CommitResult::kTimedOut ? "timed out" : "failed";
 }
 
 }  // namespace
 
-PipelineLoop::PipelineLoop(const RelayConfig& config, route::TransformStage& transform,
-                           std::vector<OutputRoute> routes, kafka_sinks::KafkaWriter& dead_letters,
-                           Clock& clock, LoopObservability observability)
-    : config_(config),
+PipelineLoop::PipelineLoop(LoopSettings settings, route::TransformStage& transform,
+                           std::vector<Route> routes, DeadLetterRoute dead_letters, Clock& clock,
+                           LoopObservability observability)
+    : settings_(std::move(settings)),
       transform_(transform),
       routes_(std::move(routes)),
-      dead_letters_(dead_letters),
+      dead_letters_(std::move(dead_letters)),
       clock_(clock),
       obs_(observability),
-      item_decoder_(config.limits) {
-  for (const auto& source : config.sources) {
-    SourceTopicState& state = topics_[source.topic];
-    state.format = source.format;
-    if (obs_.source != nullptr) state.metrics = obs_.source->topic(source.topic);
+      item_decoder_(settings_.limits) {
+  for (const auto& [topic, format] : settings_.topic_formats) {
+    SourceTopicState& state = topics_[topic];
+    state.format = format;
+    if (obs_.source != nullptr) {
+      const obs::TopicMetrics metrics = obs_.source->topic(topic);
+      state.messages = metrics.messages;
+      state.events = metrics.events;
+    }
   }
 }
+
+PipelineLoop::~PipelineLoop() = default;
 
 decode::InputFormat PipelineLoop::format_of(const std::string& topic) const {
   auto it = topics_.find(topic);
@@ -67,17 +74,17 @@ void PipelineLoop::publish_health() {
   if (obs_.health == nullptr) return;
   obs_.health->heartbeat(clock_.now());
   for (const auto& route : routes_) {
-    if (route.health == nullptr || route.engine == nullptr) continue;
-    route.health->circuit_open_ms.store(route.engine->circuit_open_for().count(),
-                                        std::memory_order_release);
-    route.health->auth_failing.store(route.engine->auth_failing(), std::memory_order_release);
+    if (route.health == nullptr) continue;
+    const SinkHealth health = route.sink->health();
+    route.health->circuit_open_ms.store(health.circuit_open_for.count(), std::memory_order_release);
+    route.health->auth_failing.store(health.auth_failing, std::memory_order_release);
   }
 }
 
-void PipelineLoop::on_assigned(const std::vector<source::TopicPartition>& partitions) {
+void PipelineLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
   for (const auto& tp : partitions) {
     auto& tracker = trackers_[{tp.topic, tp.partition}];
-    if (!tracker) tracker = std::make_shared<source::PartitionTracker>(tp.topic, tp.partition);
+    if (!tracker) tracker = std::make_shared<PartitionTracker>(tp.topic, tp.partition);
   }
   // An assignment, even an empty one (more members than partitions), means
   // the consumer is in the group: ready to take work.
@@ -87,8 +94,8 @@ void PipelineLoop::on_assigned(const std::vector<source::TopicPartition>& partit
   }
 }
 
-void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partitions, bool lost) {
-  std::vector<std::shared_ptr<source::PartitionTracker>> revoked;
+void PipelineLoop::on_revoking(const std::vector<TopicPartition>& partitions, bool lost) {
+  std::vector<std::shared_ptr<PartitionTracker>> revoked;
   for (const auto& tp : partitions) {
     auto it = trackers_.find({tp.topic, tp.partition});
     if (it != trackers_.end()) revoked.push_back(it->second);
@@ -97,10 +104,10 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
     // Drain what we can within the bound, then commit what is resolved. A
     // lost partition may already belong to another member: commit nothing.
     auto bound = clock_.now() +
-                 std::chrono::milliseconds(config_.pipeline.rebalance_drain_timeout_ms);
+                 std::chrono::milliseconds(settings_.bounds.rebalance_drain_timeout_ms);
     if (shutdown_deadline_) bound = std::min(bound, *shutdown_deadline_);
     drain(revoked, drain_deadline(clock_.now(), bound));
-    std::vector<source::TopicPartitionOffset> offsets;
+    std::vector<TopicPartitionOffset> offsets;
     for (const auto& tracker : revoked) {
       if (auto offset = tracker->committable()) {
         source_->store_offset(tracker->topic(), tracker->partition(), *offset);
@@ -110,7 +117,7 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
     }
     if (!offsets.empty()) {
       const auto result = source_->commit(offsets, time_left(clock_.now(), bound));
-      if (result == source::KafkaSource::CommitResult::kCommitted) {
+      if (result == CommitResult::kCommitted) {
         ++counters_.offsets_committed;
       } else {
         // Not loss: the new owner resumes from the last successful commit, so
@@ -137,7 +144,7 @@ void PipelineLoop::on_revoking(const std::vector<source::TopicPartition>& partit
   }
 }
 
-void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTracker>>& trackers,
+void PipelineLoop::drain(const std::vector<std::shared_ptr<PartitionTracker>>& trackers,
                          Clock::time_point deadline) {
   auto pending = [&] {
     for (const auto& tracker : trackers) {
@@ -152,49 +159,46 @@ void PipelineLoop::drain(const std::vector<std::shared_ptr<source::PartitionTrac
   }
 }
 
-void PipelineLoop::handle_message(source::KafkaMessage owned) {
-  const rd_kafka_message_t& message = *owned;
-  const std::string topic = rd_kafka_topic_name(message.rkt);
+void PipelineLoop::handle_message(ConsumedMessage message) {
+  const std::string topic(message.topic);
   auto it = trackers_.find({topic, message.partition});
   if (it == trackers_.end()) {
     // A message of a partition we do not (or no longer) own: leave it to its
     // owner; our committed offsets never pass it.
     return;
   }
-  const std::shared_ptr<source::PartitionTracker>& tracker = it->second;
+  const std::shared_ptr<PartitionTracker>& tracker = it->second;
   if (tracker->find(message.offset) != nullptr) return;  // already in flight (re-fetch)
   ++counters_.messages_consumed;
   const auto topic_it = topics_.find(topic);
-  const obs::TopicMetrics* topic_metrics =
-      topic_it == topics_.end() ? nullptr : &topic_it->second.metrics;
+  const SourceTopicState* topic_state = topic_it == topics_.end() ? nullptr : &topic_it->second;
 
-  source::InflightMessage& inflight = tracker->track(message.offset);
-  const std::string_view value = source::payload_of(message);
+  InflightMessage& inflight = tracker->track(message.offset);
+  const std::string_view value = message.value;
   inflight.value = value;
-  inflight.key = source::key_of(message);
-  inflight.has_key = message.key != nullptr;
-  rd_kafka_timestamp_type_t ts_type;
-  inflight.kafka_timestamp_ms = rd_kafka_message_timestamp(&message, &ts_type);
-  inflight.message = std::move(owned);  // key and value stay valid: they view its bytes
+  inflight.key = message.key.value_or(std::string_view());
+  inflight.has_key = message.key.has_value();
+  inflight.kafka_timestamp_ms = message.timestamp_ms;
+  inflight.owner = std::move(message.owner);  // key and value stay valid: they view its bytes
 
   Origin origin;
   origin.topic = tracker->topic();
   origin.partition = message.partition;
   origin.offset = message.offset;
   origin.kafka_timestamp_ms = inflight.kafka_timestamp_ms;
-  const auto format = topic_it == topics_.end() ? decode::InputFormat::kAuto : topic_it->second.format;
+  const auto format = topic_state == nullptr ? decode::InputFormat::kAuto : topic_state->format;
   transform_.process(value, format, origin, result_);
   counters_.events_decoded += result_.decoded.events.size();
-  if (topic_metrics != nullptr && topic_metrics->events != nullptr) {
-    topic_metrics->messages->Increment();
+  if (topic_state != nullptr && topic_state->events != nullptr) {
+    topic_state->messages->Increment();
     // Input events: each decoded event and each rejected input counts once.
-    topic_metrics->events->Increment(
+    topic_state->events->Increment(
         static_cast<double>(result_.decoded.events.size() + result_.decoded.rejections.size()));
   }
 
   OutputRef ref{tracker, message.offset, 0};
   for (auto& rejection : result_.decoded.rejections) {
-    kafka_sinks::DeadLetter letter;
+    DeadLetter letter;
     letter.value = rejection.whole_message ? std::string(inflight.value) : std::move(rejection.value);
     if (inflight.has_key) letter.key = std::string(inflight.key);
     letter.error = std::move(rejection.error);
@@ -207,47 +211,41 @@ void PipelineLoop::handle_message(source::KafkaMessage owned) {
   }
   for (size_t d = 0; d < routes_.size(); ++d) {
     const route::DestinationOutput& output = result_.outputs[d];
-    counters_.events_skipped += output.skipped;
-    counters_.events_filtered += output.filtered;
-    if (obs::RouteMetrics* metrics = routes_[d].metrics) {
-      for (size_t i = 0; i < output.decisions.size(); ++i) {
-        if (output.decisions[i] > 0 && metrics->not_routed[i] != nullptr) {
-          metrics->not_routed[i]->Increment(static_cast<double>(output.decisions[i]));
-        }
-      }
-      if (!output.events.empty()) metrics->routed.Increment(static_cast<double>(output.events.size()));
-      if (output.dropped_values > 0) {
-        metrics->values_dropped.Increment(static_cast<double>(output.dropped_values));
-      }
-    }
+    count_route(routes_[d], output);
     for (const auto& slice : output.events) {
       const CanonicalEvent& event = result_.decoded.events[slice.event_index];
       ref.index = event.origin.index;
       tracker->add_output(message.offset);
-      if (routes_[d].engine != nullptr) {
-        // End-to-end latency runs from the event's own time, or the Kafka
-        // timestamp when the event has none.
-        const int64_t event_time_ms =
-            event.timestamp_ms > 0 ? event.timestamp_ms : origin.kafka_timestamp_ms;
-        routes_[d].engine->submit(delivery::DeliveryItem{ref,
-                                                         payload_buffers_.take(output.bytes(slice)),
-                                                         std::string(event.user_key()),
-                                                         event_time_ms});
-      } else {
-        kafka_sinks::OutgoingRecord record;
-        record.topic = routes_[d].normalized_topic;
-        record.key = std::string(event.user_key());
-        record.value = std::string(output.bytes(slice));
-        record.ref = ref;
-        routes_[d].normalized->write(std::move(record));
-        ++counters_.normalized_written;
-      }
+      Output out;
+      out.ref = ref;
+      out.payload = payload_buffers_.take(output.bytes(slice));
+      out.key.emplace(event.user_key());
+      // End-to-end latency runs from the event's own time, or the Kafka
+      // timestamp when the event has none.
+      out.event_time_ms = event.timestamp_ms > 0 ? event.timestamp_ms : origin.kafka_timestamp_ms;
+      routes_[d].sink->submit(std::move(out));
     }
   }
   tracker->seal(message.offset);
 }
 
-void PipelineLoop::dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& ref) {
+void PipelineLoop::count_route(const Route& route, const route::DestinationOutput& output) {
+  counters_.events_skipped += output.skipped;
+  counters_.events_filtered += output.filtered;
+  obs::RouteMetrics* metrics = route.metrics;
+  if (metrics == nullptr) return;
+  for (size_t i = 0; i < output.decisions.size(); ++i) {
+    if (output.decisions[i] > 0 && metrics->not_routed[i] != nullptr) {
+      metrics->not_routed[i]->Increment(static_cast<double>(output.decisions[i]));
+    }
+  }
+  if (!output.events.empty()) metrics->routed.Increment(static_cast<double>(output.events.size()));
+  if (output.dropped_values > 0) {
+    metrics->values_dropped.Increment(static_cast<double>(output.dropped_values));
+  }
+}
+
+void PipelineLoop::dead_letter(DeadLetter letter, const OutputRef& ref) {
   letter.source_topic = ref.partition->topic();
   letter.source_partition = ref.partition->partition();
   letter.source_offset = ref.offset;
@@ -262,25 +260,23 @@ void PipelineLoop::dead_letter(kafka_sinks::DeadLetter letter, const OutputRef& 
             {"partition", std::to_string(letter.source_partition)},
             {"offset", std::to_string(letter.source_offset)}});
   ref.partition->add_output(ref.offset);
-  kafka_sinks::OutgoingRecord record;
-  record.topic = config_.dead_letter.topic;
-  record.key = std::move(letter.key);
-  record.headers = kafka_sinks::dead_letter_headers(letter);
-  record.value = std::move(letter.value);
+  Output record;
   record.ref = ref;
-  dead_letters_.write(std::move(record));
+  record.headers = dead_letters_.headers(letter);
+  record.key = std::move(letter.key);
+  record.payload = std::move(letter.value);
+  dead_letters_.sink->submit(std::move(record));
 }
 
-void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outcome,
-                                                const std::string& destination) {
-  const OutputRef& ref = outcome.item.ref;
-  kafka_sinks::DeadLetter letter;
+void PipelineLoop::dead_letter_delivery_failure(Outcome& outcome, const std::string& destination) {
+  const OutputRef& ref = outcome.ref;
+  DeadLetter letter;
   letter.error = std::move(outcome.error);
   letter.destination = destination;  // cdp.error.destination (README "Dead-letter topic")
   letter.first_attempt_ms = outcome.first_attempt_ms;
   letter.last_attempt_ms = outcome.last_attempt_ms;
   // The message is still in flight (this output holds it), so its bytes are here.
-  if (source::InflightMessage* message = ref.partition->find(ref.offset)) {
+  if (InflightMessage* message = ref.partition->find(ref.offset)) {
     const auto format = format_of(ref.partition->topic());
     auto item = item_decoder_.item_value(message->value, format, ref.index);
     letter.value = item ? std::move(*item) : std::string(message->value);
@@ -289,61 +285,58 @@ void PipelineLoop::dead_letter_delivery_failure(delivery::DeliveryOutcome& outco
   dead_letter(std::move(letter), ref);
 }
 
-void PipelineLoop::resolve(const OutputRef& ref) { ref.partition->resolve_output(ref.offset); }
+void PipelineLoop::handle_outcome(Outcome& outcome, const Sink& sink) {
+  switch (outcome.kind) {
+    case Outcome::Kind::kDelivered:
+      ++counters_.events_delivered;
+      break;
+    case Outcome::Kind::kAcknowledged:
+      break;
+    case Outcome::Kind::kFailed:
+      // The DLQ record becomes an output of the message before the failed
+      // output resolves: the watermark cannot slip past it.
+      dead_letter_delivery_failure(outcome, sink.name());
+      break;
+  }
+  outcome.ref.partition->resolve_output(outcome.ref.offset);
+  payload_buffers_.give(std::move(outcome.payload));
+}
 
 void PipelineLoop::service_sinks() {
-  for (const OutputRoute& route : routes_) {
-    delivery::DeliveryEngine* engine = route.engine;
-    if (engine == nullptr) continue;
+  auto serve = [this](Sink& sink) {
     outcomes_.clear();
-    engine->poll(std::chrono::milliseconds(0), outcomes_);
-    for (auto& outcome : outcomes_) {
-      if (outcome.delivered) {
-        ++counters_.events_delivered;
-      } else {
-        // The DLQ record becomes an output of the message before the
-        // delivery output resolves: the watermark cannot slip past it.
-        dead_letter_delivery_failure(outcome, engine->destination());
-      }
-      resolve(outcome.item.ref);
-      payload_buffers_.give(std::move(outcome.item.payload));
-    }
-  }
-  acked_.clear();
-  dead_letters_.poll(acked_);
-  for (const auto& route : routes_) {
-    if (route.normalized != nullptr) route.normalized->poll(acked_);
-  }
-  for (const auto& ref : acked_) resolve(ref);
+    sink.poll(outcomes_);
+    for (Outcome& outcome : outcomes_) handle_outcome(outcome, sink);
+  };
+  for (const Route& route : routes_) serve(*route.sink);
+  // Last: the dead letters the routes' failures just produced are sent now.
+  serve(*dead_letters_.sink);
   publish_health();
 }
 
 bool PipelineLoop::consume() {
   source_->begin_serving();
   for (int consumed = 0; consumed < kMaxMessagesPerStep; ++consumed) {
-    source::KafkaMessage message = source_->poll(std::chrono::milliseconds(0));
-    if (!message) return false;  // the queue is empty: its pipe signals the next arrival
-    handle_message(std::move(message));
+    std::optional<ConsumedMessage> message = source_->poll();
+    if (!message) return false;  // the queue is empty: it signals the next arrival
+    handle_message(std::move(*message));
     // Paused (backpressure): let the sinks catch up before taking more.
     if (source_->paused()) return true;
   }
   return true;
 }
 
-void PipelineLoop::add_sink_waits(util::WaitSet& wait) const {
-  for (const OutputRoute& route : routes_) {
-    if (route.engine != nullptr) route.engine->add_wait(wait);
-    if (route.normalized != nullptr) route.normalized->add_wait(wait);
-  }
-  dead_letters_.add_wait(wait);
-}
-
 void PipelineLoop::wait_for_work(bool with_source, std::optional<Clock::time_point> deadline) {
   waits_.reset(clock_.now());
   if (with_source) source_->add_wait(waits_);
-  add_sink_waits(waits_);
+  for (const Route& route : routes_) route.sink->add_wait(waits_);
+  dead_letters_.sink->add_wait(waits_);
   if (deadline) waits_.wake_at(*deadline);
-  waits_.wait(kMaxSleep);
+  if (waiter_) {
+    waiter_(waits_, kMaxSleep);
+  } else {
+    waits_.wait(kMaxSleep);
+  }
 }
 
 void PipelineLoop::store_offsets() {
@@ -384,7 +377,7 @@ void PipelineLoop::apply_backpressure() {
   const size_t messages = inflight_messages();
   const size_t bytes = inflight_bytes();
   const size_t gap = tracked_messages();
-  const auto& limits = config_.pipeline;
+  const auto& limits = settings_.bounds;
   const size_t max_gap = kWatermarkGapFactor * limits.max_inflight_messages;
   if (!source_->paused() && (messages >= limits.max_inflight_messages ||
                              bytes >= limits.max_inflight_bytes || gap >= max_gap)) {
@@ -420,7 +413,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   // period, store and commit, then leave the group. Every step is bounded by
   // the deadline: with the brokers unreachable a commit or a group leave
   // never answers, and not committing is safe (the next owner redelivers).
-  shutdown_deadline_ = clock_.now() + std::chrono::seconds(config_.shutdown_grace_s);
+  shutdown_deadline_ = clock_.now() + settings_.shutdown_grace;
   source_->pause_all();
   const auto drain_until = drain_deadline(clock_.now(), *shutdown_deadline_);
   while (true) {
@@ -432,7 +425,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   const bool drained = inflight_messages() == 0;
   store_offsets();
   const auto result = source_->commit({}, time_left(clock_.now(), *shutdown_deadline_));
-  if (result == source::KafkaSource::CommitResult::kCommitted) {
+  if (result == CommitResult::kCommitted) {
     ++counters_.offsets_committed;
   } else {
     // As on revoke: not loss, the next owner resumes from the last commit.
@@ -453,4 +446,4 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   return drained;
 }
 
-}  // namespace cdp_relay::app
+}  // namespace cdp_relay::pipeline
