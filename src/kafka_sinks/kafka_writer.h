@@ -39,8 +39,8 @@ struct KafkaWriterStats {
   uint64_t produce_errors = 0;   // failed attempts (each is retried)
 };
 
-// How long a failed record waits before it is produced again: 100 ms after
-// the first failure, doubling, at most 5 s.
+// How long a record waits before it is produced again after its `attempts`-th
+// failed attempt: 200 ms after the first, doubling, at most 5 s.
 std::chrono::milliseconds retry_delay(int attempts);
 
 class KafkaWriter final : public pipeline::Sink {

@@ -11,6 +11,7 @@
 
 #include "destinations/vidora/vidora_config.h"
 #include "destinations/vidora/vidora_request_builder.h"
+#include "kafka_sinks/dead_letter.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
 
@@ -364,6 +365,14 @@ TEST_F(DeliveryEngineTest, SecretsEchoedInAResponseBodyNeverReachTheOutcome) {
   EXPECT_EQ(message.find("test secret/key"), std::string::npos) << message;
   EXPECT_EQ(message.find("test%20secret%2Fkey"), std::string::npos) << message;
   EXPECT_NE(message.find("[REDACTED]"), std::string::npos) << message;
+  // Nor any header of its dead letter.
+  kafka_sinks::DeadLetter letter;
+  letter.error = outcomes_[0].error;
+  letter.destination = engine_->name();
+  for (const auto& [name, value] : kafka_sinks::dead_letter_headers(letter)) {
+    EXPECT_EQ(value.find("secret"), std::string::npos) << name << ": " << value;
+    EXPECT_EQ(value.find("%2F"), std::string::npos) << name << ": " << value;
+  }
 }
 
 TEST_F(DeliveryEngineTest, TransportErrorsAreCountedByKindAndLoggedWithCurlsMessage) {

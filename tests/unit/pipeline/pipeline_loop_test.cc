@@ -413,49 +413,59 @@ TEST_F(PipelineLoopTest, TheSourcePausesAtTheBoundAndResumesAtHalf) {
 
 // --- shutdown ----------------------------------------------------------------
 
-TEST_F(PipelineLoopTest, ShutdownDrainsTheBacklogCommitsAndLeavesWithinTheGrace) {
-  make_loop(1000, 10000, /*grace_s=*/5);
-  assign();
-  source_.add_messages(3);
-  Clock::time_point stopped_at{};
-  const bool drained = run([&](size_t wait) {
-    if (wait == 1) {
-      stop_ = true;
-      stopped_at = clock_.now();
-    }
+// Three messages in flight, a stop at the first wait (after `at_stop`), then
+// `during_drain` at every later wait. Returns what run() returns.
+class ShutdownTest : public PipelineLoopTest {
+ protected:
+  static constexpr std::chrono::seconds kGrace{5};
+
+  bool shut_down(const std::function<void()>& at_stop,
+                 const std::function<void(size_t)>& during_drain = nullptr) {
+    make_loop(1000, 10000, kGrace.count());
+    assign();
+    source_.add_messages(3);
+    return run([&](size_t wait) {
+      if (wait == 1) {
+        at_stop();
+        stop_ = true;
+        stopped_at_ = clock_.now();
+      } else if (during_drain) {
+        during_drain(wait);
+      }
+    });
+  }
+
+  // One commit of every stored offset, then the group leave, both bounded
+  // by what is left of the grace.
+  void expect_one_commit_and_a_leave_within_the_grace() {
+    ASSERT_EQ(source_.commits.size(), 1u);
+    EXPECT_TRUE(source_.commits[0].offsets.empty()) << "shutdown commits every stored offset";
+    EXPECT_GT(source_.commits[0].timeout, 0ms) << "the drain left the commit no time";
+    EXPECT_LE(clock_.now() + source_.commits[0].timeout, stopped_at_ + kGrace)
+        << "the commit may outlast the grace";
+    ASSERT_EQ(source_.close_timeouts.size(), 1u);
+    EXPECT_LE(clock_.now() + source_.close_timeouts[0], stopped_at_ + kGrace);
+    EXPECT_TRUE(source_.paused()) << "shutdown stops fetching first";
+  }
+
+  Clock::time_point stopped_at_{};
+};
+
+TEST_F(ShutdownTest, ADrainedBacklogIsCommittedAndTheGroupLeftWithinTheGrace) {
+  const bool drained = shut_down([] {}, [&](size_t wait) {
     if (wait == 3) destination_.succeed_all();  // during the drain
   });
   EXPECT_TRUE(drained);
   EXPECT_EQ(stored(), 3);
-  ASSERT_EQ(source_.commits.size(), 1u);
-  EXPECT_TRUE(source_.commits[0].offsets.empty()) << "shutdown commits every stored offset";
-  EXPECT_LE(clock_.now() + source_.commits[0].timeout, stopped_at + 5s);
-  ASSERT_EQ(source_.close_timeouts.size(), 1u);
-  EXPECT_LE(clock_.now() + source_.close_timeouts[0], stopped_at + 5s);
-  EXPECT_TRUE(source_.paused()) << "shutdown stops fetching first";
+  expect_one_commit_and_a_leave_within_the_grace();
 }
 
-TEST_F(PipelineLoopTest, ShutdownWithAnUndrainableBacklogGivesUpAtTheGraceAndSaysSo) {
-  make_loop(1000, 10000, /*grace_s=*/5);
-  assign();
-  source_.add_messages(3);
-  Clock::time_point stopped_at{};
-  const bool drained = run([&](size_t wait) {
-    if (wait == 1) {
-      destination_.succeed(0);
-      stop_ = true;
-      stopped_at = clock_.now();
-    }
-  });
+TEST_F(ShutdownTest, AnUndrainableBacklogIsGivenUpAtTheGraceAndSaidSo) {
+  const bool drained = shut_down([&] { destination_.succeed(0); });
   EXPECT_FALSE(drained);
   EXPECT_EQ(stored(), 1) << "what resolved is still stored for the commit";
-  ASSERT_EQ(source_.commits.size(), 1u);
-  const auto commit_timeout = source_.commits[0].timeout;
-  EXPECT_GT(commit_timeout, 0ms) << "the drain left the commit no time";
-  EXPECT_LE(clock_.now() + commit_timeout, stopped_at + 5s) << "the commit may outlast the grace";
-  EXPECT_GE(clock_.now() - stopped_at, 3s) << "the drain gave up long before its deadline";
-  ASSERT_EQ(source_.close_timeouts.size(), 1u);
-  EXPECT_LE(clock_.now() + source_.close_timeouts[0], stopped_at + 5s);
+  EXPECT_GE(clock_.now() - stopped_at_, 3s) << "the drain gave up long before its deadline";
+  expect_one_commit_and_a_leave_within_the_grace();
 }
 
 // --- the one wait ------------------------------------------------------------
