@@ -121,7 +121,6 @@ class DeliveryEngine final : public pipeline::Sink {
   size_t pending() const override { return items_in_engine_; }
   pipeline::SinkHealth health() const override { return {circuit_open_for(), auth_failing_}; }
 
-  const BatchSettings& batch_settings() const { return settings_.batch; }
   size_t requests_in_flight() const { return in_flight_.size(); }
   int concurrency_limit() const { return concurrency_.limit(); }
   bool circuit_open() const { return breaker_.is_open(); }

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 
+#include "destinations/spideo/spideo_request_builder.h"
 #include "destinations/vidora/vidora_config.h"
 #include "destinations/vidora/vidora_request_builder.h"
 #include "kafka_sinks/dead_letter.h"
@@ -188,6 +189,35 @@ TEST_F(DeliveryEngineTest, WaitAtTheConcurrencyLimitLeavesItToResponses) {
   hold_responses_ = false;
   engine_->poll(outcomes_);
   EXPECT_EQ(wake_time(), clock_.now()) << "slots free, the fifth batch is due now";
+}
+
+// A destination's API limits come from its request builder, whatever the
+// batch settings say: Spideo takes one interaction per request.
+TEST_F(DeliveryEngineTest, SpideoSendsOneEventPerRequestWhateverTheBatchSettings) {
+  destinations::spideo::SpideoSettings spideo;
+  spideo.api_key = "k";
+  EngineSettings settings;
+  settings.destination = "spideo";
+  settings.batch.max_events = 500;
+  settings.batch.linger_ms = 100;
+  settings.concurrency.initial = 4;
+  settings.concurrency.max = 4;
+  engine_ = std::make_unique<DeliveryEngine>(
+      settings, std::make_unique<destinations::spideo::SpideoRequestBuilder>(spideo),
+      std::make_unique<ScriptedHttp>(&responder_, &requests_, &hold_responses_), clock_, random_);
+  for (const char* user : {"a", "b", "c"}) {
+    pipeline::Output item;
+    item.key = user;
+    item.payload = R"({"method":"POST","url":"http://127.0.0.1:1/x","body":{"user":")" +
+                   std::string(user) + R"("}})";
+    engine_->submit(std::move(item));
+  }
+  engine_->poll(outcomes_);  // no linger: a one-event batch is full
+  EXPECT_EQ(requests_.size(), 3u);
+  for (const HttpRequest& request : requests_) {
+    EXPECT_EQ(request.body.find("},{"), std::string::npos) << request.body;
+  }
+  EXPECT_EQ(outcomes_.size(), 3u);
 }
 
 TEST_F(DeliveryEngineTest, PartialBatchWaitsForLingerThenGoesAsOneRequest) {
