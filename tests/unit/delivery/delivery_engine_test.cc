@@ -65,11 +65,14 @@ HttpResponse status(int code, std::optional<std::string> retry_after = std::null
 
 class DeliveryEngineTest : public ::testing::Test {
  protected:
+  // Vidora's request builder unless `builder` is given.
   void make_engine(size_t max_events = 500, int64_t linger_ms = 100,
-                   obs::DeliveryMetrics* metrics = nullptr) {
+                   obs::DeliveryMetrics* metrics = nullptr,
+                   std::unique_ptr<RequestBuilder> builder = nullptr) {
     destinations::vidora::VidoraSettings vidora;
     vidora.api_key = "test secret/key";
     vidora.base_url = "http://127.0.0.1:1";
+    if (!builder) builder = std::make_unique<destinations::vidora::VidoraRequestBuilder>(vidora);
     EngineSettings settings;
     settings.destination = "vidora";
     settings.batch.max_events = max_events;
@@ -82,7 +85,7 @@ class DeliveryEngineTest : public ::testing::Test {
     settings.concurrency.initial = 4;
     settings.concurrency.max = 4;
     engine_ = std::make_unique<DeliveryEngine>(
-        settings, std::make_unique<destinations::vidora::VidoraRequestBuilder>(vidora),
+        settings, std::move(builder),
         std::make_unique<ScriptedHttp>(&responder_, &requests_, &hold_responses_), clock_, random_, metrics);
   }
 
@@ -196,15 +199,8 @@ TEST_F(DeliveryEngineTest, WaitAtTheConcurrencyLimitLeavesItToResponses) {
 TEST_F(DeliveryEngineTest, SpideoSendsOneEventPerRequestWhateverTheBatchSettings) {
   destinations::spideo::SpideoSettings spideo;
   spideo.api_key = "k";
-  EngineSettings settings;
-  settings.destination = "spideo";
-  settings.batch.max_events = 500;
-  settings.batch.linger_ms = 100;
-  settings.concurrency.initial = 4;
-  settings.concurrency.max = 4;
-  engine_ = std::make_unique<DeliveryEngine>(
-      settings, std::make_unique<destinations::spideo::SpideoRequestBuilder>(spideo),
-      std::make_unique<ScriptedHttp>(&responder_, &requests_, &hold_responses_), clock_, random_);
+  make_engine(/*max_events=*/500, /*linger_ms=*/100, nullptr,
+              std::make_unique<destinations::spideo::SpideoRequestBuilder>(spideo));
   for (const char* user : {"a", "b", "c"}) {
     pipeline::Output item;
     item.key = user;
