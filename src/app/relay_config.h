@@ -16,11 +16,14 @@
 
 namespace cdp_relay::app {
 
+inline constexpr size_t kMinDefaultInflightMessages = 20000;
+
 // pipeline: bounds on in-flight work (docs/architecture.md "Delivery semantics").
 struct PipelineSettings {
-  // Consumed messages not yet fully resolved; above it the consumer pauses.
-  // Default 20000. Range >= 1.
-  size_t max_inflight_messages = 20000;
+  // Consumed messages not yet fully resolved; above it the loop stops taking
+  // messages (backpressure). Default: derived_max_inflight_messages(), 64000
+  // with the default Vidora settings. Range >= 1.
+  size_t max_inflight_messages = kMinDefaultInflightMessages;
   // Their original bytes (kept for the DLQ); above it the consumer pauses.
   // Default 64 MiB. Range >= 1 MiB.
   size_t max_inflight_bytes = 64u << 20;
@@ -50,5 +53,16 @@ struct RelayConfig {
   // Every semantic error, each with its YAML path.
   util::ConfigErrors validate() const;
 };
+
+// The default of pipeline.max_inflight_messages: twice the events the
+// enabled HTTP destinations can have in requests at their concurrency
+// ceilings (concurrency.max x events per request), and at least
+// kMinDefaultInflightMessages. By Little's law a destination at its ceiling
+// holds that many events in requests; about as many again wait meanwhile, for
+// their user's batch in flight or for a batch's linger. A bound below that
+// caps throughput against a slow destination (docs/scaling.md); a message
+// holds one event or more, so as a message bound it errs high, and
+// max_inflight_bytes still bounds the memory.
+size_t derived_max_inflight_messages(const RelayConfig& config);
 
 }  // namespace cdp_relay::app
