@@ -125,6 +125,12 @@ struct Options {
   // the relays' concurrency.max.
   int sink_latency_ms = 0;
   int concurrency_max = 0;  // destinations.vidora.concurrency.max; 0 = the default
+  // kafka.consumer.fetch.wait.max.ms. 10 by default here: the mock cluster
+  // holds every fetch that finds no data for the whole wait, even when data
+  // arrives meanwhile (a real broker answers at once), so the product default
+  // (500) would add up to half a second of latency at low rates. Its cost is
+  // a fetch per broker every 10 ms when idle.
+  int fetch_wait_max_ms = 10;
   uint64_t max_inflight_messages = 0;  // pipeline.max_inflight_messages; 0 = the default
   std::string relay_bin;
   std::string sink_bin;
@@ -909,7 +915,8 @@ std::string today(const char* format) {
                "           [--latency-s S] [--raw-s S] [--load F] [--malformed F] [--max-ahead N]\n"
                "           [--relays N] [--relay PATH] [--sink PATH] [--sink-kind bench|emulate]\n"
                "           [--fixture FILE] [--work-dir DIR] [--rate EVENTS_PER_S] [--idle-s S]\n"
-               "           [--sink-latency-ms MS] [--concurrency-max N] [--max-inflight-messages N]\n");
+               "           [--sink-latency-ms MS] [--concurrency-max N] [--max-inflight-messages N]\n"
+               "           [--compression none|lz4|zstd|...] [--fetch-wait-max-ms MS]\n");
   std::exit(2);
 }
 
@@ -944,6 +951,7 @@ Options parse(int argc, char** argv) {
     else if (arg == "--fixture") o.fixture = value();
     else if (arg == "--work-dir") o.work_dir = value();
     else if (arg == "--compression") o.compression = value();
+    else if (arg == "--fetch-wait-max-ms") o.fetch_wait_max_ms = std::stoi(value());
     else if (arg == "--rate") o.rate = std::stod(value());
     else if (arg == "--idle-s") o.idle_s = std::stod(value());
     else if (arg == "--sink-latency-ms") o.sink_latency_ms = std::stoi(value());
@@ -969,7 +977,7 @@ void write_config(const std::string& path, const std::string& brokers, int sink_
          "  consumer:\n"
          "    session.timeout.ms: \"6000\"\n"
          "    max.poll.interval.ms: \"10000\"\n"
-         "    fetch.wait.max.ms: \"10\"\n"
+         "    fetch.wait.max.ms: \"" << options.fetch_wait_max_ms << "\"\n"
          "sources:\n"
          "  - topic: " << kTopic << "\n"
          "    format: auto\n"
