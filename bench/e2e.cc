@@ -125,11 +125,21 @@ struct Options {
   // the relays' concurrency.max.
   int sink_latency_ms = 0;
   int concurrency_max = 0;  // destinations.vidora.concurrency.max; 0 = the default
+  // kafka.consumer.fetch.wait.max.ms. 10 by default here: the mock cluster
+  // holds every fetch that finds no data for the whole wait, even when data
+  // arrives meanwhile (a real broker answers at once), so the product default
+  // (500) would add up to half a second of latency at low rates. Its cost is
+  // a fetch per broker every 10 ms when idle.
+  int fetch_wait_max_ms = 10;
   uint64_t max_inflight_messages = 0;  // pipeline.max_inflight_messages; 0 = the default
   std::string relay_bin;
   std::string sink_bin;
   std::string sink_kind = "bench";  // bench | emulate
   std::string fixture;
+  // The producer's compression.codec. The mock cluster keeps only ~5 MB per
+  // partition; compressed message sets hold several times more events, so a
+  // relay running behind a slow destination does not fall off the log.
+  std::string compression = "none";
   std::string out;
   std::string work_dir;
 };
@@ -375,7 +385,7 @@ class StampedMessage {
 class Feeder {
  public:
   Feeder(const std::string& brokers, std::vector<std::string> fixture, double malformed,
-         Ledger& ledger, uint64_t max_ahead)
+         Ledger& ledger, uint64_t max_ahead, const std::string& compression)
       : ledger_(ledger), max_ahead_(max_ahead) {
     // Half the stream is the fixture's lines, keyed by 5,000 users; half is a
     // pool of generated messages (batches, mParticle, malformed at the given
@@ -392,6 +402,10 @@ class Feeder {
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
     rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof errstr);
     rd_kafka_conf_set(conf, "linger.ms", "5", errstr, sizeof errstr);
+    if (rd_kafka_conf_set(conf, "compression.codec", compression.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      throw std::runtime_error(std::string("--compression: ") + errstr);
+    }
     rd_kafka_conf_set(conf, "queue.buffering.max.messages", "200000", errstr, sizeof errstr);
     rd_kafka_conf_set_opaque(conf, this);
     rd_kafka_conf_set_dr_msg_cb(conf, &Feeder::on_delivery);
@@ -901,7 +915,8 @@ std::string today(const char* format) {
                "           [--latency-s S] [--raw-s S] [--load F] [--malformed F] [--max-ahead N]\n"
                "           [--relays N] [--relay PATH] [--sink PATH] [--sink-kind bench|emulate]\n"
                "           [--fixture FILE] [--work-dir DIR] [--rate EVENTS_PER_S] [--idle-s S]\n"
-               "           [--sink-latency-ms MS] [--concurrency-max N] [--max-inflight-messages N]\n");
+               "           [--sink-latency-ms MS] [--concurrency-max N] [--max-inflight-messages N]\n"
+               "           [--compression none|lz4|zstd|...] [--fetch-wait-max-ms MS]\n");
   std::exit(2);
 }
 
@@ -935,6 +950,8 @@ Options parse(int argc, char** argv) {
     else if (arg == "--sink-kind") o.sink_kind = value();
     else if (arg == "--fixture") o.fixture = value();
     else if (arg == "--work-dir") o.work_dir = value();
+    else if (arg == "--compression") o.compression = value();
+    else if (arg == "--fetch-wait-max-ms") o.fetch_wait_max_ms = std::stoi(value());
     else if (arg == "--rate") o.rate = std::stod(value());
     else if (arg == "--idle-s") o.idle_s = std::stod(value());
     else if (arg == "--sink-latency-ms") o.sink_latency_ms = std::stoi(value());
@@ -960,7 +977,7 @@ void write_config(const std::string& path, const std::string& brokers, int sink_
          "  consumer:\n"
          "    session.timeout.ms: \"6000\"\n"
          "    max.poll.interval.ms: \"10000\"\n"
-         "    fetch.wait.max.ms: \"10\"\n"
+         "    fetch.wait.max.ms: \"" << options.fetch_wait_max_ms << "\"\n"
          "sources:\n"
          "  - topic: " << kTopic << "\n"
          "    format: auto\n"
@@ -999,11 +1016,12 @@ bool wait_for(Scraper& scraper, Feeder& feeder, const char* phase, double timeou
         assigned += (i ? "," : "  partitions ") + std::to_string(static_cast<int>(s.relays[i].assigned));
       }
       std::fprintf(stderr,
-                   "  [%-8s] %6.1f s  delivered %11.0f  %9.0f ev/s  lag %7.0f msgs  relay cpu "
+                   "  [%-8s] %6.1f s  delivered %11.0f  %9.0f ev/s  lag %7.0f msgs (unacked %6.0f)  relay cpu "
                    "%4.0f%%  load %s%s\n",
                    phase, steady_s() - started, s.delivered,
                    (s.delivered - previous.delivered) / (s.t - previous.t),
                    static_cast<double>(feeder.messages.load()) - s.consumed_msgs,
+                   static_cast<double>(feeder.messages.load() - feeder.acked_messages.load()),
                    100 * (s.relay_cpu - previous.relay_cpu) / (s.t - previous.t), s.load.c_str(),
                    assigned.c_str());
       previous = s;
@@ -1105,7 +1123,8 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   Ledger ledger(options.partitions);
-  Feeder feeder(brokers, fixture, options.malformed, ledger, options.max_ahead);
+  Feeder feeder(brokers, fixture, options.malformed, ledger, options.max_ahead,
+                options.compression);
   Scraper scraper(endpoints, sink_port, bench_sink, sink.pid, ledger, options.partitions, feeder);
   for (int i = 0; i < options.relays; ++i) {  // the admin server answers once the relay is constructed
     httplib::Client probe("127.0.0.1", endpoints[i].admin_port);

@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <limits>
@@ -443,7 +444,9 @@ void read_root(Section& root, RelayConfig& config) {
     if (auto spideo = destinations->section("spideo")) read_spideo(*spideo, config.spideo);
     destinations->finish();
   }
+  bool inflight_messages_set = false;
   if (auto pipeline = root.section("pipeline")) {
+    inflight_messages_set = pipeline->scalar("max_inflight_messages").has_value();
     pipeline->read("max_inflight_messages", config.pipeline.max_inflight_messages);
     pipeline->read("max_inflight_bytes", config.pipeline.max_inflight_bytes);
     pipeline->read("rebalance_drain_timeout_ms", config.pipeline.rebalance_drain_timeout_ms);
@@ -454,6 +457,9 @@ void read_root(Section& root, RelayConfig& config) {
     admin->read("listen", config.admin.listen);
     admin->read("max_circuit_open_s", config.admin.max_circuit_open_s);
     admin->finish();
+  }
+  if (!inflight_messages_set) {
+    config.pipeline.max_inflight_messages = derived_max_inflight_messages(config);
   }
   root.read("shutdown_grace_s", config.shutdown_grace_s);
   if (auto level = root.scalar("log_level")) {
@@ -467,6 +473,17 @@ void read_root(Section& root, RelayConfig& config) {
 }
 
 }  // namespace
+
+size_t derived_max_inflight_messages(const RelayConfig& config) {
+  size_t events_at_ceiling = 0;
+  if (config.vidora.enabled) {
+    events_at_ceiling +=
+        static_cast<size_t>(config.vidora.concurrency.max) * config.vidora.batch.max_events;
+  }
+  // Spideo takes one interaction per request (README "Spideo destination").
+  if (config.spideo.enabled) events_at_ceiling += static_cast<size_t>(config.spideo.concurrency.max);
+  return std::max(pipeline::kMinDefaultInflightMessages, 2 * events_at_ceiling);
+}
 
 util::ConfigErrors RelayConfig::validate() const {
   util::ConfigErrors errors;

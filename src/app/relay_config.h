@@ -37,4 +37,15 @@ struct RelayConfig {
   util::ConfigErrors validate() const;
 };
 
+// The default of pipeline.max_inflight_messages: twice the events the
+// enabled HTTP destinations can have in requests at their concurrency
+// ceilings (concurrency.max x events per request), and at least
+// pipeline::kMinDefaultInflightMessages. By Little's law a destination at its ceiling
+// holds that many events in requests; about as many again wait meanwhile, for
+// their user's batch in flight or for a batch's linger. A bound below that
+// caps throughput against a slow destination (docs/scaling.md); a message
+// holds one event or more, so as a message bound it errs high, and
+// max_inflight_bytes still bounds the memory.
+size_t derived_max_inflight_messages(const RelayConfig& config);
+
 }  // namespace cdp_relay::app

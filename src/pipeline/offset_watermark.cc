@@ -6,9 +6,13 @@ namespace cdp_relay::pipeline {
 
 void InflightMessage::detach_from_consumer() {
   if (!owner) return;
-  detached_ = std::make_unique<Detached>(Detached{std::string(key), std::string(value)});
-  key = detached_->key;
-  value = detached_->value;
+  // One allocation for both: this runs for nearly every consumed message.
+  detached_ = std::make_unique<std::string>();
+  detached_->reserve(key.size() + value.size());
+  detached_->append(key).append(value);
+  const std::string_view bytes = *detached_;
+  key = bytes.substr(0, key.size());
+  value = bytes.substr(key.size());
   owner.reset();
 }
 

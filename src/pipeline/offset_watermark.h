@@ -46,19 +46,19 @@ struct InflightMessage {
   bool has_key = false;
 
   // Copies key and value out of the source's buffer and gives the buffer
-  // back. librdkafka's rd_kafka_destroy() blocks while any message of its
-  // handle is alive, so messages still in flight at shutdown are detached
-  // before the consumer goes away. Rare path: a copy is fine here.
+  // back. The pipeline does it to every message still unresolved after its
+  // turn: a librdkafka message
+  // pins the whole buffer it was fetched in (a fetch response or a
+  // decompressed message set, tens to hundreds of KB), so thousands of
+  // in-flight messages held that way hold several times their own bytes,
+  // which max_inflight_bytes cannot see. And rd_kafka_destroy() blocks while
+  // any message of its handle is alive.
   void detach_from_consumer();
   // Lets go of the message and its bytes (it is resolved: nothing needs them).
   void release_bytes();
 
  private:
-  struct Detached {
-    std::string key;
-    std::string value;
-  };
-  std::unique_ptr<Detached> detached_;
+  std::unique_ptr<std::string> detached_;  // key then value
 };
 
 class PartitionTracker {

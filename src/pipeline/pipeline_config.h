@@ -7,11 +7,15 @@
 
 namespace cdp_relay::pipeline {
 
+// The floor of max_inflight_messages' default (app's derived_max_inflight_messages).
+inline constexpr size_t kMinDefaultInflightMessages = 20000;
+
 struct PipelineSettings {
-  // Consumed messages not yet fully resolved; above it the consumer pauses.
-  // Default 20000. Range >= 1.
-  size_t max_inflight_messages = 20000;
-  // Their original bytes (kept for the DLQ); above it the consumer pauses.
+  // Consumed messages not yet fully resolved; above it the loop takes no
+  // more (backpressure). Default: app::derived_max_inflight_messages() from
+  // the destinations (64000 with the Vidora defaults). Range >= 1.
+  size_t max_inflight_messages = kMinDefaultInflightMessages;
+  // Their bytes (a copy, kept for the DLQ); above it likewise.
   // Default 64 MiB. Range >= 1 MiB.
   size_t max_inflight_bytes = 64u << 20;
   // How long a revoke waits for the revoked partitions' in-flight work before

@@ -24,6 +24,17 @@ constexpr std::chrono::milliseconds kMaxSleep{100};
 // commit and the group leave that follow it, so that a drain running out its
 // time does not leave them none: min(1 s, a quarter).
 constexpr std::chrono::milliseconds kMaxLeaveReserve{1000};
+// Backpressure first holds: the loop stops taking messages from the
+// consumer queue and librdkafka keeps what it prefetched (its own queue
+// bounds stop its fetching). Only a hold that lasts this long, because
+// nothing resolves (a DLQ outage, an open circuit, retries), becomes a pause
+// of the partitions. A pause discards librdkafka's prefetched messages, and
+// librdkafka 2.0 takes up to a second after the resume to fetch again, so
+// pausing at every crossing of the bound left the destination idle most of
+// each second against a slow destination. A hold also stops serving the
+// consumer queue, rebalances included: this bounds how late a rebalance is
+// served, far below max.poll.interval.ms.
+constexpr std::chrono::milliseconds kMaxHold{1000};
 
 Clock::time_point drain_deadline(Clock::time_point now, Clock::time_point end) {
   if (end <= now) return end;
@@ -227,6 +238,11 @@ void PipelineLoop::handle_message(ConsumedMessage message) {
     }
   }
   tracker->seal(message.offset);
+  // Still waiting for an output: keep a copy of its bytes rather than the
+  // source's buffer they sit in (InflightMessage::detach_from_consumer).
+  if (InflightMessage* unresolved = tracker->find(message.offset)) {
+    unresolved->detach_from_consumer();
+  }
 }
 
 void PipelineLoop::count_route(const Route& route, const route::DestinationOutput& output) {
@@ -320,8 +336,8 @@ bool PipelineLoop::consume() {
     std::optional<ConsumedMessage> message = source_->poll();
     if (!message) return false;  // the queue is empty: it signals the next arrival
     handle_message(std::move(*message));
-    // Paused (backpressure): let the sinks catch up before taking more.
-    if (source_->paused()) return true;
+    // Over a bound (backpressure): let the sinks catch up before taking more.
+    if (held_since_ || source_->paused()) return true;
   }
   return true;
 }
@@ -379,16 +395,28 @@ void PipelineLoop::apply_backpressure() {
   const size_t gap = tracked_messages();
   const auto& limits = settings_.bounds;
   const size_t max_gap = kWatermarkGapFactor * limits.max_inflight_messages;
-  if (!source_->paused() && (messages >= limits.max_inflight_messages ||
-                             bytes >= limits.max_inflight_bytes || gap >= max_gap)) {
-    source_->pause_all();
-    ++counters_.pauses;
-  } else if (source_->paused() && messages <= limits.max_inflight_messages / 2 &&
-             bytes <= limits.max_inflight_bytes / 2 && gap <= max_gap / 2) {
-    source_->resume_all();
+  const bool over = messages >= limits.max_inflight_messages ||
+                    bytes >= limits.max_inflight_bytes || gap >= max_gap;
+  if (source_->paused()) {
+    // Resuming costs a refetch: wait until every bound is down to half.
+    if (messages <= limits.max_inflight_messages / 2 && bytes <= limits.max_inflight_bytes / 2 &&
+        gap <= max_gap / 2) {
+      source_->resume_all();
+    }
+  } else if (over) {
+    const auto now = clock_.now();
+    if (!held_since_) {
+      held_since_ = now;
+      ++counters_.pauses;
+    } else if (now - *held_since_ >= kMaxHold) {
+      source_->pause_all();
+      held_since_.reset();
+    }
+  } else {
+    held_since_.reset();
   }
   if (obs_.source != nullptr) {
-    obs_.source->paused.Set(source_->paused() ? 1 : 0);
+    obs_.source->paused.Set(backpressured() ? 1 : 0);
     obs_.source->inflight_messages.Set(static_cast<double>(messages));
     obs_.source->inflight_bytes.Set(static_cast<double>(bytes));
   }
@@ -402,11 +430,19 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
   // One thread, one wait: take what the consumer has, let the sinks act on
   // it, then sleep until the consumer, a sink or a timer has more to do.
   while (!stop.load(std::memory_order_relaxed)) {
-    const bool more_input = consume();
+    const bool more_input = !held_since_ && consume();
     service_sinks();
     store_offsets();
     apply_backpressure();
-    if (!more_input && !stop.load(std::memory_order_relaxed)) wait_for_work(true, std::nullopt);
+    if (!more_input && !stop.load(std::memory_order_relaxed)) {
+      // Held: the consumer queue does not wake the loop (it holds work the
+      // loop will not take); a resolution does, or the end of the hold.
+      if (held_since_) {
+        wait_for_work(false, *held_since_ + kMaxHold);
+      } else {
+        wait_for_work(true, std::nullopt);
+      }
+    }
   }
 
   // Shutdown: stop fetching, drain within the grace

@@ -23,7 +23,10 @@
 //  - offsets are stored only from the watermark, never for revoked partitions;
 //  - in-flight (unresolved) messages and their bytes are bounded, and so is
 //    the watermark gap (resolved messages behind an unresolved one): above a
-//    bound the consumer pauses, below half of every bound it resumes.
+//    bound the loop holds (takes nothing from the consumer queue, whose
+//    prefetched messages stay there) until it is below again; a hold that
+//    lasts kMaxHold pauses the partitions, which resume below half of every
+//    bound.
 //
 // Threading: everything runs on the caller's thread, including the rebalance
 // callbacks (the source calls them from inside Source::poll). Counters are
@@ -158,6 +161,8 @@ class PipelineLoop final : public RebalanceListener {
   // run() does it on its way out; Relay's destructor does it again.
   void detach_consumer_messages();
   bool has_assignment() const { return !trackers_.empty(); }
+  // Backpressure: holding or paused (cdp_relay_consumer_paused).
+  bool backpressured() const { return held_since_.has_value() || (source_ && source_->paused()); }
 
   // RebalanceListener
   void on_assigned(const std::vector<TopicPartition>& partitions) override;
@@ -215,6 +220,8 @@ class PipelineLoop final : public RebalanceListener {
   util::WaitSet waits_;
   Waiter waiter_;
   std::optional<Clock::time_point> shutdown_deadline_;
+  // Set while over an in-flight bound and not (yet) paused.
+  std::optional<Clock::time_point> held_since_;
   PipelineCounters counters_;
   std::map<std::string, uint64_t> dlq_by_reason_;
 };

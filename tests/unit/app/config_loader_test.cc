@@ -96,6 +96,39 @@ TEST(ConfigLoaderTest, MinimalConfigKeepsDefaultsAndPassesThroughKafkaProperties
   EXPECT_EQ(c.admin.listen, "0.0.0.0:9464");
 }
 
+// Unset, the in-flight message bound follows the destinations' capacity:
+// twice the events they can have in requests at their concurrency ceilings.
+TEST(ConfigLoaderTest, InflightMessageBoundIsDerivedFromTheDestinationsUnlessSet) {
+  const LoadedConfig defaults = load_config_text(base_config(), env_of({}));
+  ASSERT_TRUE(defaults.errors.empty()) << all_errors(defaults);
+  EXPECT_EQ(defaults.config.pipeline.max_inflight_messages, 2u * 64 * 500);
+
+  const LoadedConfig wider = load_config_text(
+      base_config("    concurrency:\n      max: 128\n    batch:\n      max_events: 1000\n"),
+      env_of({}));
+  ASSERT_TRUE(wider.errors.empty()) << all_errors(wider);
+  EXPECT_EQ(wider.config.pipeline.max_inflight_messages, 2u * 128 * 1000);
+
+  // Small destinations keep the floor.
+  const LoadedConfig narrow =
+      load_config_text(base_config("    concurrency:\n      initial: 2\n      max: 4\n"), env_of({}));
+  ASSERT_TRUE(narrow.errors.empty()) << all_errors(narrow);
+  EXPECT_EQ(narrow.config.pipeline.max_inflight_messages, pipeline::kMinDefaultInflightMessages);
+
+  // Spideo sends one event per request: it adds its concurrency ceiling.
+  const LoadedConfig both = load_config_text(
+      base_config("", "  spideo:\n    enabled: true\n    api_key: s\n    client: acme\n"
+                      "    concurrency:\n      max: 100\n"),
+      env_of({}));
+  ASSERT_TRUE(both.errors.empty()) << all_errors(both);
+  EXPECT_EQ(both.config.pipeline.max_inflight_messages, 2u * (64 * 500 + 100));
+
+  const LoadedConfig set = load_config_text(
+      base_config("", "pipeline:\n  max_inflight_messages: 5000\n"), env_of({}));
+  ASSERT_TRUE(set.errors.empty()) << all_errors(set);
+  EXPECT_EQ(set.config.pipeline.max_inflight_messages, 5000u);
+}
+
 TEST(ConfigLoaderTest, DefaultValueSyntax) {
   const std::string yaml = base_config(
       "    base_url: ${VIDORA_URL:-https://fallback.example}\n"

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -66,6 +67,11 @@ class FakeSource final : public Source {
     message.key = "key";
     message.value = values_[queued.value];
     message.timestamp_ms = 1'700'000'000'000;
+    if (lend_buffers) {
+      // Like a librdkafka message: bytes lent by the source until released.
+      ++lent;
+      message.owner = MessageOwner(&values_[queued.value], ReleaseMessage{[](void*) { ++given_back; }});
+    }
     return message;
   }
   void add_wait(util::WaitSet& wait) const override { wait.watch(kFd, POLLIN); }
@@ -94,6 +100,11 @@ class FakeSource final : public Source {
 
   static constexpr int kFd = 101;
   size_t per_turn = 512;
+  // Hand out messages whose bytes the source lends (an owner that counts the
+  // buffers given back) instead of bytes it keeps alive itself.
+  bool lend_buffers = false;
+  int lent = 0;
+  static inline int given_back = 0;
   std::map<std::pair<std::string, int32_t>, int64_t> stored;
   std::vector<Commit> commits;
   std::vector<std::chrono::milliseconds> close_timeouts;
@@ -386,16 +397,62 @@ TEST_F(PipelineLoopTest, ALostPartitionCommitsAndStoresNothingAndDoesNotDrain) {
 
 // --- backpressure ----------------------------------------------------------
 
-TEST_F(PipelineLoopTest, TheSourcePausesAtTheBoundAndResumesAtHalf) {
+bool watches(const WaitSeen& wait, int fd) {
+  return std::find(wait.fds.begin(), wait.fds.end(), fd) != wait.fds.end();
+}
+
+// At a bound the loop holds: it takes nothing more from the source, whose
+// prefetched messages stay there, and takes again once an output resolves.
+// Pausing would make librdkafka drop its prefetch and fetch again up to a
+// second later.
+TEST_F(PipelineLoopTest, AtTheBoundTheLoopHoldsAndTakesAgainBelowItWithoutPausing) {
+  make_loop(/*max_inflight_messages=*/4);
+  assign();
+  source_.per_turn = 1;
+  source_.add_messages(10);
+  int pauses = 0;
+  size_t most_inflight = 0;
+  int holding_waits = 0;
+  source_.on_pause = [&] { ++pauses; };
+  run([&](size_t) {
+    most_inflight = std::max(most_inflight, loop_->inflight_messages());
+    if (loop_->inflight_messages() == 4) {
+      ++holding_waits;
+      EXPECT_FALSE(watches(waits_.back(), FakeSource::kFd))
+          << "a holding loop must not wake for input it will not take";
+      destination_.succeed();  // within the hold's second
+    }
+    if (loop_->counters().messages_consumed.load() == 10) {
+      source_.on_pause = nullptr;  // shutdown pauses
+      stop_ = true;
+    }
+  });
+  EXPECT_EQ(loop_->counters().messages_consumed.load(), 10u);
+  EXPECT_EQ(most_inflight, 4u) << "took past the bound";
+  EXPECT_GT(holding_waits, 0) << "never held at the bound";
+  EXPECT_EQ(pauses, 0) << "paused although outputs kept resolving";
+  EXPECT_GE(loop_->counters().pauses.load(), 1u) << "backpressure episodes are counted";
+}
+
+// A hold in which nothing resolves (a DLQ outage, an open circuit) becomes a
+// pause after a second, so that the consumer keeps being served (rebalances
+// included); the source resumes once every bound is down to half.
+TEST_F(PipelineLoopTest, AHoldWithNothingResolvingPausesAfterASecondAndResumesAtHalf) {
   make_loop(/*max_inflight_messages=*/4);
   assign();
   source_.per_turn = 1;  // one message per turn: the bound is met exactly
   source_.add_messages(10);
+  std::optional<Clock::time_point> hold_began;
+  std::optional<Clock::time_point> paused_at;
   std::vector<size_t> inflight_at_pause;
   std::vector<size_t> inflight_at_resume;
-  source_.on_pause = [&] { inflight_at_pause.push_back(loop_->inflight_messages()); };
+  source_.on_pause = [&] {
+    paused_at = clock_.now();
+    inflight_at_pause.push_back(loop_->inflight_messages());
+  };
   source_.on_resume = [&] { inflight_at_resume.push_back(loop_->inflight_messages()); };
   run([&](size_t) {
+    if (!hold_began && loop_->inflight_messages() == 4) hold_began = waits_.back().at;
     if (inflight_at_pause.size() == 1 && inflight_at_resume.empty() && !destination_.held.empty()) {
       destination_.succeed();  // one at a time, one per turn
     }
@@ -406,9 +463,34 @@ TEST_F(PipelineLoopTest, TheSourcePausesAtTheBoundAndResumesAtHalf) {
   });
   ASSERT_EQ(inflight_at_pause.size(), 1u);
   EXPECT_EQ(inflight_at_pause[0], 4u) << "paused elsewhere than at the bound";
+  ASSERT_TRUE(hold_began && paused_at);
+  EXPECT_GE(*paused_at - *hold_began, 1s) << "paused before the hold lasted a second";
+  EXPECT_LT(*paused_at - *hold_began, 1200ms) << "held well past its second";
   ASSERT_EQ(inflight_at_resume.size(), 1u);
   EXPECT_EQ(inflight_at_resume[0], 2u) << "resumed elsewhere than at half the bound";
   EXPECT_EQ(loop_->counters().pauses.load(), 1u);
+}
+
+// A message still unresolved after its turn gives the source's buffer back
+// (a librdkafka message pins the whole fetch buffer it came in) and keeps a
+// copy of its bytes, which a later dead letter still carries.
+TEST_F(PipelineLoopTest, AnUnresolvedMessageGivesItsBufferBackAndKeepsACopyForTheDeadLetter) {
+  make_loop();
+  assign();
+  source_.lend_buffers = true;
+  FakeSource::given_back = 0;
+  source_.add_messages(1);
+  run([&](size_t wait) {
+    if (wait == 1) {
+      EXPECT_EQ(source_.lent, 1);
+      EXPECT_EQ(FakeSource::given_back, 1) << "an in-flight message still pins its buffer";
+      destination_.fail(0, Reason::kRetriesExhausted);
+    }
+    if (!dead_letters_.held.empty()) stop_ = true;
+  });
+  ASSERT_EQ(dead_letters_.held.size(), 1u);
+  EXPECT_EQ(dead_letters_.held[0].payload, track_event(0));
+  EXPECT_EQ(dead_letters_.held[0].key, std::optional<std::string>("key"));
 }
 
 // --- shutdown ----------------------------------------------------------------
