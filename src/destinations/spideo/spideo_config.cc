@@ -1,12 +1,16 @@
 #include "destinations/spideo/spideo_config.h"
 
 #include "destinations/spideo/spideo_mapping.h"
+#include "destinations/spideo/spideo_wire_request.h"
 
 namespace cdp_relay::destinations::spideo {
 namespace {
 
+// The URL goes into the wire request as written (spideo_wire_request.h):
+// characters a URL may not hold raw anyway must be percent-encoded.
 bool is_http_url(const std::string& url) {
-  return url.starts_with("http://") || url.starts_with("https://");
+  return (url.starts_with("http://") || url.starts_with("https://")) &&
+         needs_no_json_escape(url) && url.find(' ') == std::string::npos;
 }
 
 bool is_method(const std::string& method) {
@@ -21,7 +25,8 @@ void SpideoSettings::validate(const std::string& path, util::ConfigErrors& error
   auth.validate(path, api_key, errors);
   errors.check(!client.empty(), path + ".client", "is required when spideo is enabled");
   errors.check(is_http_url(url_template), path + ".url_template",
-               "must start with http:// or https://");
+               "must start with http:// or https:// and hold no quote, backslash, space or "
+               "control character (percent-encode them)");
   errors.check(is_method(method), path + ".method", "must be one of PUT, POST, PATCH");
   errors.check(!interactions.empty(), path + ".interactions", "must map at least one event");
   for (const auto& [name, interaction] : interactions) {
@@ -31,7 +36,8 @@ void SpideoSettings::validate(const std::string& path, util::ConfigErrors& error
     errors.add(path + ".interactions", std::move(conflict));
   }
   errors.check(is_http_url(audiences.url_template), path + ".audiences.url_template",
-               "must start with http:// or https://");
+               "must start with http:// or https:// and hold no quote, backslash, space or "
+               "control character (percent-encode them)");
   errors.check(is_method(audiences.method), path + ".audiences.method",
                "must be one of PUT, POST, PATCH");
   retry.validate(path + ".retry", errors);

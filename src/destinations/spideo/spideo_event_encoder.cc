@@ -1,5 +1,6 @@
 #include "destinations/spideo/spideo_event_encoder.h"
 
+#include "destinations/spideo/spideo_wire_request.h"
 #include "util/json_writer.h"
 
 namespace cdp_relay::destinations::spideo {
@@ -60,12 +61,20 @@ void SpideoEventEncoder::write_request(std::string_view method, std::string_view
   // Without a configured client (`transform` with no config) the placeholder
   // stays visible rather than producing a wrong host.
   if (!settings_.client.empty()) values["client"] = settings_.client;
-  util::JsonObjectWriter request(out.buffer());
-  request.string_member("method", method);
-  request.string_member("url", fill_url_template(url_template, values));
-  request.key("body");
-  out.buffer().append(body);
-  request.close();
+  const std::string url = fill_url_template(url_template, values);
+  if (needs_no_json_escape(method) && needs_no_json_escape(url)) {
+    write_wire_request(out.buffer(), {method, url, body});
+  } else {
+    // Only a template that was never checked (a disabled destination's, in
+    // `transform`) gets here: still valid JSON, which the request builder
+    // would refuse.
+    util::JsonObjectWriter request(out.buffer());
+    request.string_member("method", method);
+    request.string_member("url", url);
+    request.key("body");
+    out.buffer().append(body);
+    request.close();
+  }
   out.end_event();
 }
 

@@ -7,6 +7,7 @@
 #include "destinations/spideo/spideo_event_encoder.h"
 #include "destinations/spideo/spideo_mapping.h"
 #include "destinations/spideo/spideo_request_builder.h"
+#include "destinations/spideo/spideo_wire_request.h"
 #include "route/transform_stage.h"
 
 namespace cdp_relay::destinations::spideo {
@@ -324,6 +325,46 @@ TEST(SpideoRequestBuilderTest, NumbersBeyond64BitsReachTheBodyAsWritten) {
   EXPECT_NE(request.body.find(R"("distributions":[98765432109876543210,2.50])"), std::string::npos)
       << request.body;
   EXPECT_NE(request.body.find(R"("origin":"home")"), std::string::npos) << request.body;
+}
+
+// The wire request is read back without a JSON parser: method and URL as
+// written, the body as its text; anything our encoder would not write is
+// refused rather than misread.
+TEST(SpideoWireRequestTest, ReadsBackWhatItWroteAndRefusesAnythingElse) {
+  std::string wire;
+  write_wire_request(wire, {"PATCH", "https://h/u%22x?a=1", R"({"v":"q\"uote"})"});
+  EXPECT_EQ(json::parse(wire)["url"], "https://h/u%22x?a=1") << "not JSON: " << wire;
+  const auto read = read_wire_request(wire);
+  ASSERT_TRUE(read.has_value());
+  EXPECT_EQ(read->method, "PATCH");
+  EXPECT_EQ(read->url, "https://h/u%22x?a=1");
+  EXPECT_EQ(read->body, R"({"v":"q\"uote"})");
+
+  // A string that needed escaping, members out of order, a truncated request.
+  EXPECT_FALSE(read_wire_request(R"({"method":"PUT","url":"https://h/a\"b","body":{}})"));
+  EXPECT_FALSE(read_wire_request(R"({"url":"https://h/","method":"PUT","body":{}})"));
+  EXPECT_FALSE(read_wire_request(R"({"method":"PUT","url":"https://h/","body":{})"));
+  EXPECT_FALSE(needs_no_json_escape("a\nb\x01"));
+  EXPECT_TRUE(needs_no_json_escape("https://h/%20?x=1&y=%C3%A9"));
+}
+
+// A URL template is written into the wire request as it is: the characters a
+// URL may not hold raw are refused at load.
+TEST(SpideoConfigTest, UrlTemplatesHoldNothingThatNeedsEscaping) {
+  for (const std::string bad : {"https://h/\"{user}", "https://h/a\\b", "https://h/a b",
+                                "https://h/\t{user}"}) {
+    SpideoSettings s = settings();
+    s.enabled = true;
+    s.url_template = bad;
+    util::ConfigErrors errors;
+    s.validate("destinations.spideo", errors);
+    EXPECT_FALSE(errors.empty()) << bad;
+  }
+  SpideoSettings good = settings();
+  good.enabled = true;
+  util::ConfigErrors errors;
+  good.validate("destinations.spideo", errors);
+  EXPECT_TRUE(errors.empty());
 }
 
 TEST(SpideoRequestBuilderTest, HeaderAuthLeavesTheQueryAlone) {
