@@ -5,6 +5,7 @@
 // the `transform` command's stderr). Values may be added; never rename one.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -50,6 +51,10 @@ struct Error {
   std::optional<int> http_status;
   int attempts = 0;
 };
+
+// Longest Error::message as it leaves the relay (cdp.error.message); a
+// response body quoted in one is trimmed to half of it.
+inline constexpr size_t kMaxErrorMessageBytes = 1024;
 
 // An expected-style result for the per-event path, which never throws
 // (Envoy's data-plane rule; see STYLE.md "Errors").

@@ -12,7 +12,7 @@
 #include "app/emulate_command.h"
 #include "app/replay_command.h"
 #include "app/transform_command.h"
-#include "app/version.h"
+#include "cdp_relay/version.h"
 
 namespace {
 
