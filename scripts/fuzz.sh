@@ -23,7 +23,7 @@ targets=(decode_fuzz vidora_encoder_fuzz config_loader_fuzz retry_after_fuzz)
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCDP_RELAY_BUILD_FUZZ=ON -DCDP_RELAY_BUILD_TESTS=ON \
-  -DCDP_RELAY_SANITIZE=address,undefined >/dev/null
+  -DCDP_RELAY_SANITIZE=address,undefined -DCDP_RELAY_WERROR=ON >/dev/null
 cmake --build "$build" -j2 --target cdp_relay_fuzz
 
 # Seeds: one file per fixture line (JSON targets), the config fixtures and the

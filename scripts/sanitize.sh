@@ -15,7 +15,7 @@ build=build-sanitize
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCDP_RELAY_BUILD_TESTS=ON -DCDP_RELAY_BUILD_FUZZ=ON \
-  -DCDP_RELAY_SANITIZE=address,undefined >/dev/null
+  -DCDP_RELAY_SANITIZE=address,undefined -DCDP_RELAY_WERROR=ON >/dev/null
 cmake --build "$build" -j2 --target cdp-relay cdp_relay_unit_tests cdp_relay_integration_tests
 
 # detect_leaks: LeakSanitizer runs at every exit, child processes included.

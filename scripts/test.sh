@@ -29,7 +29,7 @@ if ! cmp -s tests/deploy/package-lock.json tests/deploy/node_modules/.installed-
      && cp package-lock.json node_modules/.installed-lock)
 fi
 stage build
-bash scripts/build.sh -DCDP_RELAY_BUILD_TESTS=ON -DCDP_RELAY_BUILD_BENCH=ON
+bash scripts/build.sh -DCDP_RELAY_BUILD_TESTS=ON -DCDP_RELAY_BUILD_BENCH=ON -DCDP_RELAY_WERROR=ON
 # Unit tests in parallel; integration tests and chaos scenarios (real
 # sockets, mock Kafka clusters, child processes) one at a time so they do not
 # starve each other on small machines.

@@ -53,4 +53,8 @@ struct Error {
   int attempts = 0;
 };
 
+// Longest Error::message as it leaves the relay (cdp.error.message); a
+// response body quoted in one is trimmed to half of it.
+inline constexpr size_t kMaxErrorMessageBytes = 1024;
+
 }  // namespace cdp_relay

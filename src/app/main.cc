@@ -12,14 +12,15 @@
 #include "app/emulate_command.h"
 #include "app/replay_command.h"
 #include "app/transform_command.h"
-#include "app/version.h"
+#include "cdp_relay/version.h"
 
 namespace {
 
 using cdp_relay::app::LoadedConfig;
 
+// Exit codes: 0 success, 2 a usage or configuration error; a subcommand's
+// runtime failure (1) is returned by the subcommand itself.
 constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 
 // Prints every config error with its path. Messages never carry secret values

@@ -37,9 +37,9 @@ void append_note_line(std::string& out, const route::EventNote& note, const Cano
                       std::string_view destination, size_t line) {
   std::string_view kind = "warning";
   std::string_view reason = "values_dropped";
-  if (note.decision != route::RouteDecision::kRouted) {
-    kind = route::is_filter(note.decision) ? "filtered" : "skipped";
-    reason = route::to_string(note.decision);
+  if (note.decision != RouteDecision::kRouted) {
+    kind = is_filter(note.decision) ? "filtered" : "skipped";
+    reason = to_string(note.decision);
   }
   out.append("{\"").append(kind).append("\":");
   util::JsonObjectWriter writer(out);

@@ -1,6 +1,7 @@
 #include "app/wiring.h"
 
-#include "app/version.h"
+#include "cdp_relay/version.h"
+#include "delivery/curl_http_client.h"
 
 #include "destinations/spideo/spideo_event_encoder.h"
 #include "destinations/spideo/spideo_request_builder.h"

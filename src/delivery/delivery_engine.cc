@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "delivery/retry_after.h"
-#include "kafka_sinks/dead_letter.h"
 #include "obs/log.h"
 #include "obs/metrics.h"
+#include "util/utf8.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -223,9 +223,9 @@ void DeliveryEngine::on_response(std::unique_ptr<Batch> batch, const HttpRespons
   const int status = response.status;
   count_response(response);
   batch->last_status = status;
-  batch->last_body = kafka_sinks::trim_utf8(
+  batch->last_body = util::trim_utf8(
       redact(status == 0 ? response.transport_error : response.body),
-      kafka_sinks::kMaxErrorMessageBytes / 2);
+      kMaxErrorMessageBytes / 2);
 
   const ResponseClass verdict = builder_->classifier().classify(status);
   concurrency_.release(AdaptiveConcurrency::Outcome{

@@ -15,14 +15,8 @@ namespace cdp_relay::kafka_sinks {
 using pipeline::DeadLetter;
 using pipeline::Headers;
 
-// Longest cdp.error.message; response bodies are trimmed to it too.
-inline constexpr size_t kMaxErrorMessageBytes = 1024;
-
 // The cdp.* headers of a dead letter. The message is trimmed (on a UTF-8
 // boundary) and was built without secrets (see cdp_relay::Error).
 Headers dead_letter_headers(const DeadLetter& letter);
-
-// Trims `text` to at most `max_bytes` without splitting a UTF-8 sequence.
-std::string trim_utf8(std::string_view text, size_t max_bytes);
 
 }  // namespace cdp_relay::kafka_sinks

@@ -12,10 +12,10 @@ class NormalizedEventEncoder final : public route::EventEncoder {
  public:
   std::string_view destination() const override { return "normalized"; }
   std::string_view integration_name() const override { return {}; }
-  route::RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
+  RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
     model::append_canonical_json(out.buffer(), event);
     out.end_event();
-    return route::RouteDecision::kRouted;
+    return RouteDecision::kRouted;
   }
 };
 

@@ -10,7 +10,7 @@
 //  - Labels come only from bounded sets: destination (configured
 //    destinations, plus "none" for decode failures and "normalized" for the
 //    normalized topic), reason (the closed Reason enum), code (HTTP status,
-//    0 = transport error), kind (delivery::TransportErrorKind), topic (configured source topics), partition
+//    0 = transport error), kind (TransportErrorKind), topic (configured source topics), partition
 //    (assigned partitions), sink (dead_letter | normalized), event (assign |
 //    revoke | lost), version. Never a user, a message id, a URL or an error
 //    text (STYLE.md smell 5).

@@ -113,12 +113,12 @@ RouteMetrics::RouteMetrics(const Families& families, const std::string& destinat
     : routed(families.events_routed->Add({{"destination", destination}})),
       values_dropped(families.values_dropped->Add(
           {{"destination", destination}, {"reason", "key_collision"}})) {
-  for (size_t i = 0; i < route::kRouteDecisionCount; ++i) {
-    const auto decision = static_cast<route::RouteDecision>(i);
-    if (decision == route::RouteDecision::kRouted) continue;
-    auto* family = route::is_filter(decision) ? families.events_filtered : families.events_skipped;
+  for (size_t i = 0; i < kRouteDecisionCount; ++i) {
+    const auto decision = static_cast<RouteDecision>(i);
+    if (decision == RouteDecision::kRouted) continue;
+    auto* family = is_filter(decision) ? families.events_filtered : families.events_skipped;
     not_routed[i] = &family->Add(
-        {{"destination", destination}, {"reason", std::string(route::to_string(decision))}});
+        {{"destination", destination}, {"reason", std::string(to_string(decision))}});
   }
 }
 
@@ -143,10 +143,10 @@ DeliveryMetrics::DeliveryMetrics(const Families& families, std::string destinati
     dead_lettered_[i] = &families.events_dead_lettered->Add(
         {{"destination", destination_}, {"reason", std::string(to_string(reason))}});
   }
-  for (size_t i = 0; i < delivery::kTransportErrorKindCount; ++i) {
-    const auto kind = static_cast<delivery::TransportErrorKind>(i);
+  for (size_t i = 0; i < kTransportErrorKindCount; ++i) {
+    const auto kind = static_cast<TransportErrorKind>(i);
     transport_errors_[i] = &families.transport_errors->Add(
-        {{"destination", destination_}, {"kind", std::string(delivery::to_string(kind))}});
+        {{"destination", destination_}, {"kind", std::string(to_string(kind))}});
   }
   // The success series exists from the start: "no 2xx while consuming" alerts
   // need a zero, not an absent series.

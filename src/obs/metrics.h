@@ -29,9 +29,9 @@
 #include <unordered_map>
 #include <utility>
 
-#include "delivery/transport_error.h"
-#include "route/route_decision.h"
 #include "cdp_relay/error.h"
+#include "cdp_relay/route_decision.h"
+#include "cdp_relay/transport_error_kind.h"
 
 namespace cdp_relay::obs {
 
@@ -164,14 +164,14 @@ class TransformMetrics {
   prometheus::Counter& dead_lettered(Reason reason) {
     return *dead_lettered_[static_cast<size_t>(reason)];
   }
-  prometheus::Counter& transport_error(delivery::TransportErrorKind kind) {
+  prometheus::Counter& transport_error(TransportErrorKind kind) {
     return *transport_errors_[static_cast<size_t>(kind)];
   }
 
  private:
   std::array<prometheus::Counter*, kReasonCount> invalid_{};
   std::array<prometheus::Counter*, kReasonCount> dead_lettered_{};
-  std::array<prometheus::Counter*, delivery::kTransportErrorKindCount> transport_errors_{};
+  std::array<prometheus::Counter*, kTransportErrorKindCount> transport_errors_{};
 };
 
 // One output route of the transform stage (an HTTP destination or the
@@ -182,8 +182,8 @@ struct RouteMetrics {
   // Values lost to key collisions (route::DestinationOutput::dropped_values).
   prometheus::Counter& values_dropped;
   // The skipped or filtered counter of each non-routed decision, by reason
-  // (a bounded set: route::RouteDecision). Null for kRouted.
-  std::array<prometheus::Counter*, route::kRouteDecisionCount> not_routed{};
+  // (a bounded set: RouteDecision). Null for kRouted.
+  std::array<prometheus::Counter*, kRouteDecisionCount> not_routed{};
 };
 
 // One HTTP destination's delivery engine.
@@ -197,7 +197,7 @@ class DeliveryMetrics {
   prometheus::Counter& dead_lettered(Reason reason) {
     return *dead_lettered_[static_cast<size_t>(reason)];
   }
-  prometheus::Counter& transport_error(delivery::TransportErrorKind kind) {
+  prometheus::Counter& transport_error(TransportErrorKind kind) {
     return *transport_errors_[static_cast<size_t>(kind)];
   }
   const std::string& destination() const { return destination_; }
@@ -207,7 +207,7 @@ class DeliveryMetrics {
   std::string destination_;
   std::unordered_map<int, prometheus::Counter*> responses_;
   std::array<prometheus::Counter*, kReasonCount> dead_lettered_{};
-  std::array<prometheus::Counter*, delivery::kTransportErrorKindCount> transport_errors_{};
+  std::array<prometheus::Counter*, kTransportErrorKindCount> transport_errors_{};
 
  public:
   prometheus::Counter& delivered;

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "cdp_relay/event.h"
-#include "route/route_decision.h"
+#include "cdp_relay/route_decision.h"
 
 namespace cdp_relay::route {
 

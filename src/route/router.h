@@ -6,7 +6,7 @@
 
 #include "cdp_relay/event.h"
 #include "route/route_config.h"
-#include "route/route_decision.h"
+#include "cdp_relay/route_decision.h"
 
 namespace cdp_relay::route {
 

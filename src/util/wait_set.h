@@ -17,13 +17,13 @@
 #include <optional>
 #include <vector>
 
-#include "cdp_relay/clock.h"
-
 namespace cdp_relay::util {
 
 class WaitSet {
  public:
-  using time_point = Clock::time_point;
+  // The steady clock's, as Clock::now() gives it (cdp_relay/clock.h, a layer
+  // above util).
+  using time_point = std::chrono::steady_clock::time_point;
 
   // Starts a new collection; deadlines given as durations count from `now`.
   void reset(time_point now);

@@ -19,7 +19,7 @@
 
 #include <httplib.h>
 
-#include "app/version.h"
+#include "cdp_relay/version.h"
 #include "integration/harness.h"
 #include "support/test_paths.h"
 

@@ -5,32 +5,32 @@
 
 namespace cdp_relay::destinations::spideo {
 
-route::RouteDecision SpideoEventEncoder::encode(const CanonicalEvent& event,
+RouteDecision SpideoEventEncoder::encode(const CanonicalEvent& event,
                                                 route::WireEvents& out) {
-  if (event.source_format != SourceFormat::kSegment) return route::RouteDecision::kUnsupportedKind;
+  if (event.source_format != SourceFormat::kSegment) return RouteDecision::kUnsupportedKind;
   // Engage's own calls first: its `Audience Entered` track is a membership
   // change, not a content interaction.
   if (settings_.audiences.enabled) {
     AudienceUpdate update;
     switch (engage_audience_of(event, name_scratch_, update)) {
       case AudienceMatch::kUpdate: return encode_audience(event, update, out);
-      case AudienceMatch::kNoValue: return route::RouteDecision::kNoAudienceValue;
+      case AudienceMatch::kNoValue: return RouteDecision::kNoAudienceValue;
       case AudienceMatch::kNotEngage: break;
     }
   }
   if (event.kind == EventKind::kTrack) return encode_interactions(event, out);
   // Spideo takes track calls and Engage audience calls only; an ordinary
   // identify (even with a boolean trait) is not an audience.
-  return route::RouteDecision::kUnsupportedKind;
+  return RouteDecision::kUnsupportedKind;
 }
 
-route::RouteDecision SpideoEventEncoder::encode_interactions(const CanonicalEvent& event,
+RouteDecision SpideoEventEncoder::encode_interactions(const CanonicalEvent& event,
                                                              route::WireEvents& out) {
   const auto interaction = interactions_.find(event.name, name_scratch_);
-  if (!interaction) return route::RouteDecision::kUnmappedEvent;
+  if (!interaction) return RouteDecision::kUnmappedEvent;
   content_ids_of(event, content_ids_);
   // Counted, not dead-lettered: the event is valid, Spideo just cannot use it.
-  if (content_ids_.empty()) return route::RouteDecision::kNoContentId;
+  if (content_ids_.empty()) return RouteDecision::kNoContentId;
   body_.clear();
   append_interaction_body(body_, event);
   std::map<std::string_view, std::string_view> values = {{"user", event.user_key()},
@@ -39,10 +39,10 @@ route::RouteDecision SpideoEventEncoder::encode_interactions(const CanonicalEven
     values["content_id"] = content_id;
     write_request(settings_.method, settings_.url_template, values, body_, out);
   }
-  return route::RouteDecision::kRouted;
+  return RouteDecision::kRouted;
 }
 
-route::RouteDecision SpideoEventEncoder::encode_audience(const CanonicalEvent& event,
+RouteDecision SpideoEventEncoder::encode_audience(const CanonicalEvent& event,
                                                          const AudienceUpdate& update,
                                                          route::WireEvents& out) {
   body_.clear();
@@ -52,7 +52,7 @@ route::RouteDecision SpideoEventEncoder::encode_audience(const CanonicalEvent& e
   std::map<std::string_view, std::string_view> values = {{"user", event.user_key()},
                                                          {"property", update.property}};
   write_request(settings_.audiences.method, settings_.audiences.url_template, values, body_, out);
-  return route::RouteDecision::kRouted;
+  return RouteDecision::kRouted;
 }
 
 void SpideoEventEncoder::write_request(std::string_view method, std::string_view url_template,

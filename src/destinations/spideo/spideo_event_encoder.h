@@ -22,11 +22,11 @@ class SpideoEventEncoder final : public route::EventEncoder {
 
   std::string_view destination() const override { return "spideo"; }
   std::string_view integration_name() const override { return "Spideo"; }
-  route::RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override;
+  RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override;
 
  private:
-  route::RouteDecision encode_interactions(const CanonicalEvent& event, route::WireEvents& out);
-  route::RouteDecision encode_audience(const CanonicalEvent& event, const AudienceUpdate& update,
+  RouteDecision encode_interactions(const CanonicalEvent& event, route::WireEvents& out);
+  RouteDecision encode_audience(const CanonicalEvent& event, const AudienceUpdate& update,
                                        route::WireEvents& out);
   // Writes one {"method","url","body"} request; `values` fill the URL template.
   void write_request(std::string_view method, std::string_view url_template,

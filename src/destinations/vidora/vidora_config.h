@@ -74,30 +74,31 @@ struct VidoraSettings {
   // Include/exclude and consent rules (README "Routing"). Default: none.
   route::RoutingRules routing;
 
-  void validate(const std::string& path, util::ConfigErrors& errors) const {
+  // `at` is this section's config path (`path` is the request path above).
+  void validate(const std::string& at, util::ConfigErrors& errors) const {
     if (!enabled) return;
-    errors.check(!api_key.empty(), path + ".api_key", "is required when vidora is enabled");
-    auth.validate(path, api_key, errors);
+    errors.check(!api_key.empty(), at + ".api_key", "is required when vidora is enabled");
+    auth.validate(at, api_key, errors);
     errors.check(base_url.starts_with("http://") || base_url.starts_with("https://"),
-                 path + ".base_url", "must start with http:// or https://");
-    errors.check(path_is_absolute(), path + ".path", "must start with /");
-    batch.validate(path + ".batch", errors);
-    retry.validate(path + ".retry", errors);
-    concurrency.validate(path + ".concurrency", errors);
-    errors.check(rate_limit_per_s >= 0, path + ".rate_limit_per_s", "must be >= 0");
-    tls.validate(path + ".tls", errors);
-    delivery::validate_proxy(proxy, path + ".proxy", errors);
-    routing.validate(path + ".routing", errors);
+                 at + ".base_url", "must start with http:// or https://");
+    errors.check(path_is_absolute(), at + ".path", "must start with /");
+    batch.validate(at + ".batch", errors);
+    retry.validate(at + ".retry", errors);
+    concurrency.validate(at + ".concurrency", errors);
+    errors.check(rate_limit_per_s >= 0, at + ".rate_limit_per_s", "must be >= 0");
+    tls.validate(at + ".tls", errors);
+    delivery::validate_proxy(proxy, at + ".proxy", errors);
+    routing.validate(at + ".routing", errors);
     for (size_t i = 0; i < segment_context.size(); ++i) {
       errors.check(is_segment_context_field(segment_context[i]),
-                   path + ".segment_context[" + std::to_string(i) + "]",
+                   at + ".segment_context[" + std::to_string(i) + "]",
                    "is not a field of Segment's context (e.g. page, campaign, device, os, app, "
                    "locale, timezone, screen, library, traits, userAgent, ip)");
     }
   }
 
  private:
-  bool path_is_absolute() const { return !this->path.empty() && this->path.front() == '/'; }
+  bool path_is_absolute() const { return !path.empty() && path.front() == '/'; }
 };
 
 }  // namespace cdp_relay::destinations::vidora

@@ -15,13 +15,13 @@ class VidoraEventEncoder final : public route::EventEncoder {
 
   std::string_view destination() const override { return "vidora"; }
   std::string_view integration_name() const override { return "Vidora"; }
-  route::RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
+  RouteDecision encode(const CanonicalEvent& event, route::WireEvents& out) override {
     auto type = vidora_type(event);
-    if (!type) return route::RouteDecision::kUnsupportedKind;
+    if (!type) return RouteDecision::kUnsupportedKind;
     encoder_.encode(event, *type, out.buffer());
     out.end_event();
     if (size_t dropped = encoder_.dropped_values()) out.dropped_values(static_cast<uint32_t>(dropped));
-    return route::RouteDecision::kRouted;
+    return RouteDecision::kRouted;
   }
 
  private:

@@ -57,7 +57,7 @@ TEST_P(SpideoGoldenTest, TransformOutputMatchesTheGoldenFile) {
 INSTANTIATE_TEST_SUITE_P(Fixtures, SpideoGoldenTest,
                          ::testing::Values("video", "commerce", "event_names", "no_content_id",
                                            "audiences"),
-                         [](const auto& info) { return std::string(info.param); });
+                         [](const auto& fixture) { return std::string(fixture.param); });
 
 }  // namespace
 }  // namespace cdp_relay::app

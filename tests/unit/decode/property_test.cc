@@ -267,7 +267,7 @@ TEST(DecodePropertyTest, RandomInputsNeverCrashAndAlwaysAccountForEveryInput) {
         for (auto& encoder : encoders) {
           output.clear();
           route::WireEvents sink(output, 0);
-          if (encoder.encode(event, sink) != route::RouteDecision::kRouted) {
+          if (encoder.encode(event, sink) != RouteDecision::kRouted) {
             ASSERT_TRUE(output.buffer.empty());
             ASSERT_EQ(event.kind, EventKind::kAlias);
             continue;

@@ -181,9 +181,9 @@ TEST_P(ReasonTest, RejectsWithReason) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllReasons, ReasonTest, ::testing::ValuesIn(reason_cases()),
-                         [](const ::testing::TestParamInfo<ReasonCase>& info) {
-                           return std::string(to_string(info.param.expected)) + "_" +
-                                  info.param.name;
+                         [](const ::testing::TestParamInfo<ReasonCase>& reason_case) {
+                           return std::string(to_string(reason_case.param.expected)) + "_" +
+                                  reason_case.param.name;
                          });
 
 TEST(ReasonTableTest, EveryDecodeReasonHasAtLeastTwoCases) {

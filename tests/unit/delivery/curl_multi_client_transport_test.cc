@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "delivery/http_client.h"
+#include "delivery/curl_http_client.h"
 
 namespace cdp_relay::delivery {
 namespace {

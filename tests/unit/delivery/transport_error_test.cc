@@ -1,6 +1,6 @@
 // Transport errors: the class of each libcurl code an operator acts on, and a
 // message that keeps curl's detail but never the URL's query or a secret.
-#include "delivery/transport_error.h"
+#include "delivery/curl_transport_error.h"
 
 #include <gtest/gtest.h>
 

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "app/version.h"
+#include "cdp_relay/version.h"
 
 namespace cdp_relay::kafka_sinks {
 namespace {

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "cdp_relay/clock.h"
+
 namespace cdp_relay::util {
 namespace {
 

@@ -46,12 +46,12 @@ class SpideoHarness {
     }
     return run;
   }
-  route::RouteDecision decision(const std::string& input) {
+  RouteDecision decision(const std::string& input) {
     SpideoRun r = run(input);
-    for (size_t i = 0; i < route::kRouteDecisionCount; ++i) {
-      if (r.output.decisions[i] > 0) return static_cast<route::RouteDecision>(i);
+    for (size_t i = 0; i < kRouteDecisionCount; ++i) {
+      if (r.output.decisions[i] > 0) return static_cast<RouteDecision>(i);
     }
-    return route::RouteDecision::kCount;
+    return RouteDecision::kCount;
   }
 
  private:
@@ -191,13 +191,13 @@ TEST(SpideoMappingTest, TheBodyCarriesTheEventsOwnTime) {
 TEST(SpideoMappingTest, SkipsWithAReasonInsteadOfDeadLettering) {
   SpideoHarness harness;
   EXPECT_EQ(harness.decision(track("Video Content Playing", R"({"title":"x"})")),
-            route::RouteDecision::kNoContentId);
+            RouteDecision::kNoContentId);
   EXPECT_EQ(harness.decision(track("Page Scrolled", R"({"asset_id":"a"})")),
-            route::RouteDecision::kUnmappedEvent);
+            RouteDecision::kUnmappedEvent);
   EXPECT_EQ(harness.decision(R"({"type":"page","userId":"u","name":"Home","timestamp":"2024-01-01T00:00:00Z"})"),
-            route::RouteDecision::kUnsupportedKind);
+            RouteDecision::kUnsupportedKind);
   EXPECT_EQ(harness.decision(R"({"type":"identify","userId":"u","traits":{"a":true},"timestamp":"2024-01-01T00:00:00Z"})"),
-            route::RouteDecision::kUnsupportedKind)
+            RouteDecision::kUnsupportedKind)
       << "an identify that is not from Engage";
   SpideoRun r = harness.run(track("Video Content Playing", R"({"title":"x"})"));
   EXPECT_EQ(r.output.skipped, 1u);
@@ -271,24 +271,24 @@ TEST(SpideoAudienceTest, OrdinaryBooleanTraitsAndOtherComputationsNeverUpdatePro
   SpideoHarness harness;
   EXPECT_EQ(harness.decision(R"({"type":"identify","userId":"u","timestamp":"2024-01-01T00:00:00Z",)"
                              R"("traits":{"is_subscriber":true,"high_value_users":true}})"),
-            route::RouteDecision::kUnsupportedKind);
+            RouteDecision::kUnsupportedKind);
   // A computed trait (computation_class "trait") is not an audience.
   EXPECT_EQ(harness.decision(engage("identify", "ltv", R"("traits":{"ltv":true})", "trait")),
-            route::RouteDecision::kUnsupportedKind);
+            RouteDecision::kUnsupportedKind);
   // An ordinary track called Audience Entered is just an unmapped event.
   EXPECT_EQ(harness.decision(track("Audience Entered", R"({"high_value_users":true})")),
-            route::RouteDecision::kUnmappedEvent);
+            RouteDecision::kUnmappedEvent);
   // Engage says which trait; a non-boolean or missing one is counted, not guessed.
   EXPECT_EQ(harness.decision(engage("identify", "vip", R"("traits":{"vip":"yes"})")),
-            route::RouteDecision::kNoAudienceValue);
+            RouteDecision::kNoAudienceValue);
   EXPECT_EQ(harness.decision(engage("identify", "vip", R"("traits":{"other":true})")),
-            route::RouteDecision::kNoAudienceValue);
+            RouteDecision::kNoAudienceValue);
   // Turned off, Engage calls are not sent either.
   SpideoSettings off = settings();
   off.audiences.enabled = false;
   SpideoHarness no_audiences(off);
   EXPECT_EQ(no_audiences.decision(engage("identify", "vip", R"("traits":{"vip":true})")),
-            route::RouteDecision::kUnsupportedKind);
+            RouteDecision::kUnsupportedKind);
 }
 
 TEST(SpideoRequestBuilderTest, AddsTheEscapedApiKeyAndKeepsMethodAndBody) {

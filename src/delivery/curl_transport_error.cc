@@ -1,4 +1,4 @@
-#include "delivery/transport_error.h"
+#include "delivery/curl_transport_error.h"
 
 namespace cdp_relay::delivery {
 namespace {
@@ -12,17 +12,6 @@ void replace_all(std::string& text, std::string_view part, std::string_view with
 }
 
 }  // namespace
-
-std::string_view to_string(TransportErrorKind kind) {
-  switch (kind) {
-    case TransportErrorKind::kDns: return "dns";
-    case TransportErrorKind::kConnect: return "connect";
-    case TransportErrorKind::kTls: return "tls";
-    case TransportErrorKind::kTimeout: return "timeout";
-    case TransportErrorKind::kOther: return "other";
-  }
-  return "other";
-}
 
 TransportErrorKind classify_transport_error(CURLcode code) {
   switch (code) {

@@ -1,4 +1,4 @@
-#include "delivery/http_client.h"
+#include "delivery/curl_http_client.h"
 
 #include <poll.h>
 
@@ -8,6 +8,8 @@
 #include <iterator>
 #include <memory>
 #include <stdexcept>
+
+#include "delivery/curl_transport_error.h"
 
 namespace cdp_relay::delivery {
 

@@ -1,11 +1,14 @@
-// Why an event did or did not become a destination's output. Every decision is
-// counted per destination (metric label `reason`, a bounded set).
+// Why an event did or did not become a destination's output. The router and
+// the destinations' encoders decide; every decision is counted per destination
+// (metric label `reason`, a bounded set), which is why the enum sits here with
+// the other cross-stage vocabulary (like Reason) and not in route/: the
+// metrics layer is below route.
 #pragma once
 
 #include <cstdint>
 #include <string_view>
 
-namespace cdp_relay::route {
+namespace cdp_relay {
 
 enum class RouteDecision : uint8_t {
   kRouted,
@@ -48,4 +51,4 @@ inline bool is_filter(RouteDecision decision) {
          decision <= RouteDecision::kConsentGdprMissing;
 }
 
-}  // namespace cdp_relay::route
+}  // namespace cdp_relay
