@@ -35,9 +35,6 @@
 
 namespace cdp_relay::obs {
 
-// Reason is a closed enum whose last value is kEventTooLarge (error.h).
-inline constexpr size_t kReasonCount = static_cast<size_t>(Reason::kEventTooLarge) + 1;
-
 // Bucket boundaries, chosen for the quantity each histogram measures.
 // HTTP latency: a healthy API answers in 10-500 ms; the request timeout
 // defaults to 30 s, so the top buckets catch timeouts.
