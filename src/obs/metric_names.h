@@ -64,7 +64,7 @@ inline constexpr Spec kOffsetCommitFailures{
     "next owner, resumes from the last committed offset, so duplicates grow"};
 inline constexpr Spec kConsumerPaused{
     "cdp_relay_consumer_paused", Type::kGauge, "",
-    "1 while fetching is paused because in-flight work reached its bound (backpressure)"};
+    "1 while in-flight work at its bound holds or pauses the consumer (backpressure)"};
 inline constexpr Spec kInflightMessages{
     "cdp_relay_inflight_messages", Type::kGauge, "",
     "Consumed messages whose outputs are not all resolved yet"};
