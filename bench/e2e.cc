@@ -1071,8 +1071,12 @@ int main(int argc, char** argv) {
   int sink_port = 0;
   const bool bench_sink = options.sink_kind == "bench";
   if (bench_sink) {
-    // One worker per keep-alive connection: up to concurrency.max (64) per relay.
-    const int per_relay = std::max(64, options.concurrency_max);
+    // cpp-httplib gives each keep-alive connection a worker until it closes,
+    // and curl may open a connection while idle ones still hold theirs: with
+    // exactly concurrency.max workers a new connection could wait unserved
+    // until the relay's 30 s request timeout (seen at 100 ms as a latency
+    // tail of tens of seconds). Twice the relay's ceiling leaves room.
+    const int per_relay = 2 * std::max(64, options.concurrency_max);
     sink.start({options.sink_bin, "--port", "0", "--threads",
                 std::to_string(per_relay * options.relays), "--latency-ms",
                 std::to_string(options.sink_latency_ms)},
