@@ -480,8 +480,10 @@ size_t derived_max_inflight_messages(const RelayConfig& config) {
     events_at_ceiling +=
         static_cast<size_t>(config.vidora.concurrency.max) * config.vidora.batch.max_events;
   }
-  // Spideo takes one interaction per request (README "Spideo destination").
-  if (config.spideo.enabled) events_at_ceiling += static_cast<size_t>(config.spideo.concurrency.max);
+  if (config.spideo.enabled) {
+    events_at_ceiling += static_cast<size_t>(config.spideo.concurrency.max) *
+                         destinations::spideo::kEventsPerRequest;
+  }
   return std::max(pipeline::kMinDefaultInflightMessages, 2 * events_at_ceiling);
 }
 

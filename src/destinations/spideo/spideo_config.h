@@ -3,6 +3,7 @@
 // format: assumptions").
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <string>
 
@@ -13,6 +14,11 @@
 #include "util/config_errors.h"
 
 namespace cdp_relay::destinations::spideo {
+
+// Spideo's API takes one interaction per request (README "Spideo
+// destination"): the request builder's limit, and what the in-flight bound's
+// default counts per request slot.
+inline constexpr size_t kEventsPerRequest = 1;
 
 struct SpideoSettings {
   bool enabled = false;

@@ -20,7 +20,7 @@ class SpideoRequestBuilder final : public delivery::RequestBuilder {
   size_t framing_bytes(size_t) const override { return 0; }
   // Spideo's API takes one interaction per request (README "Spideo
   // destination"): a batch is one event, and so never waits for a linger.
-  delivery::RequestLimits request_limits() const override { return {1, 64 * 1024}; }
+  delivery::RequestLimits request_limits() const override { return {kEventsPerRequest, 64 * 1024}; }
   const delivery::StatusClassifier& classifier() const override { return classifier_; }
   std::vector<std::string> secrets() const override { return auth_.secrets(); }
 
