@@ -27,6 +27,19 @@ void PartitionTracker::detach_from_consumer() {
   for (InflightMessage& message : inflight_) message.detach_from_consumer();
 }
 
+void PartitionTracker::detach_held_since_last_sweep() {
+  if (newest_at_last_sweep_) {
+    auto it = std::lower_bound(inflight_.begin(), inflight_.end(), detached_below_,
+                               [](const InflightMessage& m, int64_t o) { return m.offset < o; });
+    for (; it != inflight_.end() && it->offset <= *newest_at_last_sweep_; ++it) {
+      it->detach_from_consumer();  // a no-op for a resolved (released) one
+    }
+    detached_below_ = *newest_at_last_sweep_ + 1;
+  }
+  newest_at_last_sweep_.reset();
+  if (!inflight_.empty()) newest_at_last_sweep_ = inflight_.back().offset;
+}
+
 InflightMessage& PartitionTracker::track(int64_t offset) {
   InflightMessage& message = inflight_.emplace_back();
   message.offset = offset;

@@ -46,13 +46,16 @@ struct InflightMessage {
   bool has_key = false;
 
   // Copies key and value out of the source's buffer and gives the buffer
-  // back. The pipeline does it to every message still unresolved after its
-  // turn: a librdkafka message
-  // pins the whole buffer it was fetched in (a fetch response or a
-  // decompressed message set, tens to hundreds of KB), so thousands of
-  // in-flight messages held that way hold several times their own bytes,
-  // which max_inflight_bytes cannot see. And rd_kafka_destroy() blocks while
-  // any message of its handle is alive.
+  // back. The pipeline does it to a message still unresolved a while after
+  // it was consumed (PartitionTracker::detach_held_since_last_sweep): a
+  // librdkafka message pins the whole buffer it was fetched in (a fetch
+  // response or a decompressed message set, tens to hundreds of KB), so
+  // thousands of long-held messages scattered over many buffers (a hot
+  // user's, behind its own earlier batches) hold several times their own
+  // bytes, which max_inflight_bytes cannot see. Messages that resolve soon,
+  // nearly all of them against a fast destination, are never copied: they
+  // pin only the buffers being consumed anyway. And rd_kafka_destroy()
+  // blocks while any message of its handle is alive.
   void detach_from_consumer();
   // Lets go of the message and its bytes (it is resolved: nothing needs them).
   void release_bytes();
@@ -98,6 +101,11 @@ class PartitionTracker {
   // Detaches every in-flight message from the consumer (see
   // InflightMessage::detach_from_consumer).
   void detach_from_consumer();
+  // Detaches the unresolved messages that were already tracked at the
+  // previous call, then notes the newest tracked now. Called once a period,
+  // it lets a message keep the source's buffer for one to two periods; each
+  // message is visited by one call at most.
+  void detach_held_since_last_sweep();
 
   // The partition went to another member: nothing of it is stored again.
   void revoke() { revoked_ = true; }
@@ -116,6 +124,10 @@ class PartitionTracker {
   size_t inflight_bytes_ = 0;  // of unresolved messages
   size_t unresolved_ = 0;
   bool revoked_ = false;
+  // detach_held_since_last_sweep(): messages below detached_below_ are
+  // detached or released; the newest offset tracked at the last sweep.
+  int64_t detached_below_ = 0;
+  std::optional<int64_t> newest_at_last_sweep_;
 };
 
 }  // namespace cdp_relay::pipeline

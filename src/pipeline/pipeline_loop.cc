@@ -238,11 +238,6 @@ void PipelineLoop::handle_message(ConsumedMessage message) {
     }
   }
   tracker->seal(message.offset);
-  // Still waiting for an output: keep a copy of its bytes rather than the
-  // source's buffer they sit in (InflightMessage::detach_from_consumer).
-  if (InflightMessage* unresolved = tracker->find(message.offset)) {
-    unresolved->detach_from_consumer();
-  }
 }
 
 void PipelineLoop::count_route(const Route& route, const route::DestinationOutput& output) {
@@ -364,6 +359,16 @@ void PipelineLoop::store_offsets() {
   }
 }
 
+void PipelineLoop::end_buffer_leases() {
+  const auto now = clock_.now();
+  if (now < next_lease_sweep_) return;
+  next_lease_sweep_ = now + settings_.buffer_lease;
+  for (auto& [key, tracker] : trackers_) tracker->detach_held_since_last_sweep();
+  for (const auto& weak : revoked_inflight_) {
+    if (auto tracker = weak.lock()) tracker->detach_held_since_last_sweep();
+  }
+}
+
 void PipelineLoop::detach_consumer_messages() {
   for (auto& [key, tracker] : trackers_) tracker->detach_from_consumer();
   for (const auto& weak : revoked_inflight_) {
@@ -434,6 +439,7 @@ bool PipelineLoop::run(const std::atomic<bool>& stop) {
     service_sinks();
     store_offsets();
     apply_backpressure();
+    end_buffer_leases();
     if (!more_input && !stop.load(std::memory_order_relaxed)) {
       // Held: the consumer queue does not wake the loop (it holds work the
       // loop will not take); a resolution does, or the end of the hold.

@@ -119,6 +119,12 @@ struct LoopSettings {
   // delivery failure's batch item is read again for its dead letter.
   std::map<std::string, decode::InputFormat> topic_formats;
   decode::DecodeLimits limits;
+  // A message still unresolved this long after it was consumed (up to twice
+  // this, plus a turn) stops pinning the source's buffer: its bytes are
+  // copied (InflightMessage::detach_from_consumer). Shorter copies more
+  // messages against a fast destination; longer lets long-held messages pin
+  // more buffers against a slow one.
+  std::chrono::milliseconds buffer_lease{100};
 };
 
 // Optional metric handles and health state; any may be null.
@@ -195,6 +201,8 @@ class PipelineLoop final : public RebalanceListener {
   void publish_health();
   size_t inflight_bytes() const;
   size_t tracked_messages() const;
+  // Once a buffer lease: detaches the messages held since the previous time.
+  void end_buffer_leases();
   void drain(const std::vector<std::shared_ptr<PartitionTracker>>& trackers,
              Clock::time_point deadline);
 
@@ -222,6 +230,7 @@ class PipelineLoop final : public RebalanceListener {
   std::optional<Clock::time_point> shutdown_deadline_;
   // Set while over an in-flight bound and not (yet) paused.
   std::optional<Clock::time_point> held_since_;
+  Clock::time_point next_lease_sweep_{};
   PipelineCounters counters_;
   std::map<std::string, uint64_t> dlq_by_reason_;
 };

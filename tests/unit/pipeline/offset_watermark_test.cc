@@ -153,6 +153,38 @@ TEST(OffsetWatermarkTest, ResolvedMessagesBehindAnUnresolvedOneNoLongerCountOrKe
   EXPECT_EQ(tracker.committable(), 3);
 }
 
+// A sweep detaches what the previous sweep already saw, each message once:
+// messages keep the source's buffer for one to two sweep periods.
+TEST(OffsetWatermarkTest, ASweepDetachesOnlyMessagesTrackedAtThePreviousSweep) {
+  PartitionTracker tracker("t", 0);
+  const std::string value = "bytes";
+  int given_back = 0;
+  auto lend = [&](int64_t offset) {
+    InflightMessage& message = tracker.track(offset);
+    message.value = value;
+    // The owner stands for the lent buffer; releasing it counts.
+    message.owner =
+        MessageOwner(&given_back, ReleaseMessage{[](void* count) { ++*static_cast<int*>(count); }});
+    tracker.add_output(offset);
+    tracker.seal(offset);
+  };
+  lend(0);
+  lend(1);
+  tracker.detach_held_since_last_sweep();
+  EXPECT_EQ(given_back, 0) << "the first sweep only notes what it saw";
+  lend(2);
+  tracker.resolve_output(1);
+  EXPECT_EQ(given_back, 1) << "a resolved message gives its buffer back at once";
+  tracker.detach_held_since_last_sweep();
+  EXPECT_EQ(given_back, 2) << "0 was seen by the previous sweep; 2 was not";
+  EXPECT_EQ(tracker.find(0)->value, value) << "a detached message keeps a copy";
+  EXPECT_NE(tracker.find(0)->value.data(), value.data());
+  EXPECT_EQ(tracker.find(2)->value.data(), value.data()) << "2 still views the lent bytes";
+  tracker.detach_held_since_last_sweep();
+  EXPECT_EQ(given_back, 3);
+  EXPECT_EQ(tracker.find(2)->value, value);
+}
+
 TEST(OffsetWatermarkTest, AMessageWithNoOutputIsResolvedWhenSealed) {
   PartitionTracker tracker("t", 0);
   consume(tracker, 0, 1);

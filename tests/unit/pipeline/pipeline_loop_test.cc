@@ -474,20 +474,30 @@ TEST_F(PipelineLoopTest, AHoldWithNothingResolvingPausesAfterASecondAndResumesAt
 // A message still unresolved after its turn gives the source's buffer back
 // (a librdkafka message pins the whole fetch buffer it came in) and keeps a
 // copy of its bytes, which a later dead letter still carries.
-TEST_F(PipelineLoopTest, AnUnresolvedMessageGivesItsBufferBackAndKeepsACopyForTheDeadLetter) {
+TEST_F(PipelineLoopTest, AMessageHeldPastItsBufferLeaseGivesItsBufferBackAndKeepsACopy) {
   make_loop();
   assign();
   source_.lend_buffers = true;
   FakeSource::given_back = 0;
   source_.add_messages(1);
+  const Clock::time_point consumed_at = clock_.now();
+  std::optional<Clock::time_point> given_back_at;
   run([&](size_t wait) {
     if (wait == 1) {
       EXPECT_EQ(source_.lent, 1);
-      EXPECT_EQ(FakeSource::given_back, 1) << "an in-flight message still pins its buffer";
+      EXPECT_EQ(FakeSource::given_back, 0) << "a message just consumed was copied at once";
+    }
+    if (!given_back_at && FakeSource::given_back == 1) {
+      given_back_at = clock_.now();
       destination_.fail(0, Reason::kRetriesExhausted);
     }
-    if (!dead_letters_.held.empty()) stop_ = true;
+    if (!dead_letters_.held.empty() || clock_.now() - consumed_at > 10s) stop_ = true;
   });
+  ASSERT_TRUE(given_back_at) << "an in-flight message still pins its buffer";
+  const LoopSettings defaults;
+  // One to two leases, and a turn: the loop sleeps at most 100 ms.
+  EXPECT_GE(*given_back_at - consumed_at, defaults.buffer_lease);
+  EXPECT_LE(*given_back_at - consumed_at, 2 * defaults.buffer_lease + 100ms);
   ASSERT_EQ(dead_letters_.held.size(), 1u);
   EXPECT_EQ(dead_letters_.held[0].payload, track_event(0));
   EXPECT_EQ(dead_letters_.held[0].key, std::optional<std::string>("key"));
