@@ -93,6 +93,7 @@ void PipelineLoop::publish_health() {
 }
 
 void PipelineLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
+  last_partition_ = {};
   for (const auto& tp : partitions) {
     auto& tracker = trackers_[{tp.topic, tp.partition}];
     if (!tracker) tracker = std::make_shared<PartitionTracker>(tp.topic, tp.partition);
@@ -106,6 +107,7 @@ void PipelineLoop::on_assigned(const std::vector<TopicPartition>& partitions) {
 }
 
 void PipelineLoop::on_revoking(const std::vector<TopicPartition>& partitions, bool lost) {
+  last_partition_ = {};
   std::vector<std::shared_ptr<PartitionTracker>> revoked;
   for (const auto& tp : partitions) {
     auto it = trackers_.find({tp.topic, tp.partition});
@@ -170,19 +172,33 @@ void PipelineLoop::drain(const std::vector<std::shared_ptr<PartitionTracker>>& t
   }
 }
 
+PipelineLoop::ConsumingPartition PipelineLoop::consuming_partition(std::string_view topic,
+                                                                  int32_t partition) {
+  if (last_partition_.tracker != nullptr && last_partition_.tracker->partition() == partition &&
+      last_partition_.tracker->topic() == topic) {
+    return last_partition_;
+  }
+  const std::string name(topic);
+  auto it = trackers_.find({name, partition});
+  if (it == trackers_.end()) return {};
+  const auto topic_it = topics_.find(name);
+  last_partition_.tracker = it->second.get();
+  last_partition_.shared = &it->second;
+  last_partition_.topic = topic_it == topics_.end() ? nullptr : &topic_it->second;
+  return last_partition_;
+}
+
 void PipelineLoop::handle_message(ConsumedMessage message) {
-  const std::string topic(message.topic);
-  auto it = trackers_.find({topic, message.partition});
-  if (it == trackers_.end()) {
+  const ConsumingPartition partition = consuming_partition(message.topic, message.partition);
+  if (partition.tracker == nullptr) {
     // A message of a partition we do not (or no longer) own: leave it to its
     // owner; our committed offsets never pass it.
     return;
   }
-  const std::shared_ptr<PartitionTracker>& tracker = it->second;
+  PartitionTracker* tracker = partition.tracker;
   if (tracker->find(message.offset) != nullptr) return;  // already in flight (re-fetch)
   ++counters_.messages_consumed;
-  const auto topic_it = topics_.find(topic);
-  const SourceTopicState* topic_state = topic_it == topics_.end() ? nullptr : &topic_it->second;
+  const SourceTopicState* topic_state = partition.topic;
 
   InflightMessage& inflight = tracker->track(message.offset);
   const std::string_view value = message.value;
@@ -207,7 +223,7 @@ void PipelineLoop::handle_message(ConsumedMessage message) {
         static_cast<double>(result_.decoded.events.size() + result_.decoded.rejections.size()));
   }
 
-  OutputRef ref{tracker, message.offset, 0};
+  OutputRef ref{*partition.shared, message.offset, 0};
   for (auto& rejection : result_.decoded.rejections) {
     DeadLetter letter;
     letter.value = rejection.whole_message ? std::string(inflight.value) : std::move(rejection.value);

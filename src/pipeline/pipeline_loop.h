@@ -182,6 +182,15 @@ class PipelineLoop final : public RebalanceListener {
     prometheus::Counter* events = nullptr;
   };
 
+  // The tracker and topic state of a consumed message's partition; null
+  // tracker when the partition is not (or no longer) ours.
+  struct ConsumingPartition {
+    PartitionTracker* tracker = nullptr;
+    const std::shared_ptr<PartitionTracker>* shared = nullptr;  // for OutputRef
+    const SourceTopicState* topic = nullptr;                   // null: no state
+  };
+  ConsumingPartition consuming_partition(std::string_view topic, int32_t partition);
+
   void handle_message(ConsumedMessage message);
   void dead_letter(DeadLetter letter, const OutputRef& ref);
   void dead_letter_delivery_failure(Outcome& outcome, const std::string& destination);
@@ -219,6 +228,10 @@ class PipelineLoop final : public RebalanceListener {
   // Revoked partitions whose messages were still in flight: late completions
   // keep them alive, and detach_consumer_messages() must still reach them.
   std::vector<std::weak_ptr<PartitionTracker>> revoked_inflight_;
+  // The previous message's partition: the consumer hands out messages in
+  // runs of one partition, so most messages skip the two map lookups (and
+  // the topic string they need). Cleared whenever trackers_ changes.
+  ConsumingPartition last_partition_;
   route::TransformResult result_;
   decode::Decoder item_decoder_;  // rebuilds batch items for late dead letters
   std::vector<Outcome> outcomes_;
