@@ -19,7 +19,7 @@ QueuedUser& UserOrderedQueue::user_state(const std::string& user_key) {
   return it->second;
 }
 
-void UserOrderedQueue::push(DeliveryItem item, time_point now) {
+void UserOrderedQueue::push(DeliveryItem&& item, time_point now) {
   QueuedUser& user = user_state(item.user_key);
   const size_t size = item.payload.size();
   item.queued_user = &user;

@@ -49,7 +49,7 @@ class UserOrderedQueue {
 
   // Queues `item` behind its user's earlier items and points it at its
   // user's state (item.queued_user).
-  void push(DeliveryItem item, time_point now);
+  void push(DeliveryItem&& item, time_point now);
 
   // Takes up to `max_events` items / `max_bytes` payload bytes from idle
   // users, oldest ready user first, into `batch`; marks those users busy.
