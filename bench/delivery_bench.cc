@@ -7,7 +7,7 @@
 //   DELIVERY_BENCH_EVENTS=200000 valgrind --tool=callgrind
 //     --toggle-collect='cdp_relay::delivery::DeliveryEngine::submit*'
 //     --toggle-collect='cdp_relay::delivery::DeliveryEngine::poll*'
-//     build/bench/delivery_bench --benchmark_filter=DeliveryEngine/5000
+//     build/bench/delivery_bench --benchmark_filter=DeliveryEngine/5000/
 //
 // A stream of ~500 B encoded events, each keyed by one of `users` users drawn
 // uniformly with a fixed seed (the same stream every run), goes through:
