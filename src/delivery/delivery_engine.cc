@@ -330,8 +330,8 @@ void DeliveryEngine::finish(std::unique_ptr<Batch> batch, Verdict verdict,
 void DeliveryEngine::emit(DeliveryItem&& item, const Verdict& verdict, const Batch& batch,
                           Clock::time_point now, std::vector<pipeline::Outcome>& outcomes) {
   --items_in_engine_;
-  queue_.release(item.user_key, now);
-  pipeline::Outcome outcome;
+  queue_.release(item, now);
+  pipeline::Outcome& outcome = outcomes.emplace_back();
   outcome.first_attempt_ms = batch.first_attempt_ms;
   outcome.last_attempt_ms = batch.last_attempt_ms;
   if (const auto* failed = std::get_if<Failed>(&verdict)) {
@@ -367,7 +367,6 @@ void DeliveryEngine::emit(DeliveryItem&& item, const Verdict& verdict, const Bat
   }
   outcome.ref = std::move(item.ref);
   outcome.payload = std::move(item.payload);
-  outcomes.push_back(std::move(outcome));
 }
 
 }  // namespace cdp_relay::delivery

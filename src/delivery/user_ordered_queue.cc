@@ -2,24 +2,27 @@
 
 namespace cdp_relay::delivery {
 
-UserOrderedQueue::UserState& UserOrderedQueue::user_state(const std::string& user_key) {
-  auto it = users_.find(user_key);
+QueuedUser& UserOrderedQueue::user_state(const std::string& user_key) {
+  const UserKeyRef key{user_key, std::hash<std::string_view>{}(user_key)};
+  auto it = users_.find(key);
   if (it != users_.end()) return it->second;
   if (spare_users_.empty()) {
-    it = users_.try_emplace(user_key).first;
+    it = users_.try_emplace(UserKey{user_key, key.hash}).first;
   } else {
     UserMap::node_type node = std::move(spare_users_.back());
     spare_users_.pop_back();
-    node.key() = user_key;  // reuses the string's buffer when it fits
+    node.key().text = user_key;  // reuses the string's buffer when it fits
+    node.key().hash = key.hash;
     it = users_.insert(std::move(node)).position;
   }
-  it->second.key = user_key;
+  it->second.key = &it->first;
   return it->second;
 }
 
-void UserOrderedQueue::push(DeliveryItem item, time_point now) {
-  UserState& user = user_state(item.user_key);
+void UserOrderedQueue::push(DeliveryItem&& item, time_point now) {
+  QueuedUser& user = user_state(item.user_key);
   const size_t size = item.payload.size();
+  item.queued_user = &user;
   user.pending.push_back(std::move(item));
   user.pending_bytes += size;
   ++queued_items_;
@@ -31,7 +34,7 @@ void UserOrderedQueue::push(DeliveryItem item, time_point now) {
   }
 }
 
-void UserOrderedQueue::make_ready(UserState& user, time_point now) {
+void UserOrderedQueue::make_ready(QueuedUser& user, time_point now) {
   user.ready = true;
   user.ready_since = now;
   ready_items_ += user.pending.size();
@@ -39,20 +42,28 @@ void UserOrderedQueue::make_ready(UserState& user, time_point now) {
   ready_.push_back(&user);
 }
 
+void UserOrderedQueue::release(const DeliveryItem& item, time_point now) {
+  if (item.queued_user != nullptr) release(*item.queued_user, now);
+}
+
 void UserOrderedQueue::release(const std::string& user_key, time_point now) {
-  auto it = users_.find(user_key);
-  if (it == users_.end()) return;
-  UserState& user = it->second;
-  if (user.in_flight > 0) --user.in_flight;
-  if (user.in_flight > 0) return;
+  auto it = users_.find(UserKeyRef{user_key, std::hash<std::string_view>{}(user_key)});
+  if (it != users_.end()) release(it->second, now);
+}
+
+void UserOrderedQueue::release(QueuedUser& user, time_point now) {
+  // Only a user with an item in flight is busy; releasing any other changes
+  // nothing (making a ready user ready again would list it twice).
+  if (user.in_flight == 0) return;
+  if (--user.in_flight > 0) return;
   if (!user.pending.empty()) {
     make_ready(user, now);
-  } else {
-    // Idle and empty: no state kept for it. Its node (an empty deque, zero
-    // counters, not ready) is recycled for a later user.
-    UserMap::node_type node = users_.extract(it);
-    if (spare_users_.size() < kSpareUsers) spare_users_.push_back(std::move(node));
+    return;
   }
+  // Idle and empty: no state kept for it. Its node (an empty deque, zero
+  // counters, not ready) is recycled for a later user.
+  UserMap::node_type node = users_.extract(users_.find(*user.key));
+  if (spare_users_.size() < kSpareUsers) spare_users_.push_back(std::move(node));
 }
 
 std::optional<UserOrderedQueue::time_point> UserOrderedQueue::oldest_ready() const {

@@ -11,11 +11,13 @@
 // Not thread-safe; owned by one DeliveryEngine.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,11 +25,31 @@
 
 namespace cdp_relay::delivery {
 
+// A user key with its hash, computed once when an item is pushed, so that
+// the user's state can be dropped later without hashing the key again.
+struct UserKey {
+  std::string text;
+  size_t hash = 0;
+};
+
+// One user's state in the queue. Items point at it (DeliveryItem::queued_user)
+// from push until release; it stays at the same address all that time.
+struct QueuedUser {
+  std::deque<DeliveryItem> pending;
+  size_t pending_bytes = 0;
+  int in_flight = 0;   // items of this user in batches not yet resolved
+  bool ready = false;  // listed in the queue's ready list
+  std::chrono::steady_clock::time_point ready_since{};
+  const UserKey* key = nullptr;  // its key in the queue's map
+};
+
 class UserOrderedQueue {
  public:
   using time_point = std::chrono::steady_clock::time_point;
 
-  void push(DeliveryItem item, time_point now);
+  // Queues `item` behind its user's earlier items and points it at its
+  // user's state (item.queued_user).
+  void push(DeliveryItem&& item, time_point now);
 
   // Takes up to `max_events` items / `max_bytes` payload bytes from idle
   // users, oldest ready user first, into `batch`; marks those users busy.
@@ -38,8 +60,11 @@ class UserOrderedQueue {
   void take_batch(size_t max_events, size_t max_bytes, Framing framing,
                   std::vector<DeliveryItem>& batch);
 
-  // One item of `user_key` has been resolved (delivered or dead-lettered).
-  // When the user has no item left in flight it becomes idle again.
+  // `item`, taken in a batch, has been resolved (delivered or dead-lettered).
+  // When its user has no item left in flight it becomes idle again. An item
+  // that was never queued (queued_user null) changes nothing.
+  void release(const DeliveryItem& item, time_point now);
+  // The same for one item of `user_key`, found by its key.
   void release(const std::string& user_key, time_point now);
 
   // Items that could join a batch now, and their payload bytes.
@@ -52,28 +77,39 @@ class UserOrderedQueue {
   size_t queued_items() const { return queued_items_; }
 
  private:
-  struct UserState {
-    std::string key;
-    std::deque<DeliveryItem> pending;
-    size_t pending_bytes = 0;
-    int in_flight = 0;  // items of this user in batches not yet resolved
-    bool ready = false; // listed in ready_
-    time_point ready_since{};
+  // Looks keys up by their stored hash: a key is hashed once per push.
+  struct UserKeyRef {
+    std::string_view text;
+    size_t hash;
   };
-  using UserMap = std::unordered_map<std::string, UserState>;
+  struct StoredHash {
+    using is_transparent = void;
+    size_t operator()(const UserKey& key) const { return key.hash; }
+    size_t operator()(const UserKeyRef& key) const { return key.hash; }
+  };
+  struct SameKey {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return a.hash == b.hash && std::string_view(a.text) == std::string_view(b.text);
+    }
+  };
+  using UserMap = std::unordered_map<UserKey, QueuedUser, StoredHash, SameKey>;
 
-  void make_ready(UserState& user, time_point now);
-  UserState& user_state(const std::string& user_key);
+  void make_ready(QueuedUser& user, time_point now);
+  void release(QueuedUser& user, time_point now);
+  QueuedUser& user_state(const std::string& user_key);
 
-  // Node-based map: UserState addresses stay valid across rehashing, so the
-  // ready list can point at them.
+  // Node-based map: QueuedUser addresses stay valid across rehashing, so the
+  // ready list and queued items can point at them. A user with nothing
+  // queued and nothing in flight has no state here.
   UserMap users_;
   // Map nodes of users that went idle, kept for the next new user: users
   // come and go with every batch, and a fresh node costs three allocations
   // (the node, the deque's map and its first block). Bounded by kSpareUsers.
   static constexpr size_t kSpareUsers = 4096;
   std::vector<UserMap::node_type> spare_users_;
-  std::deque<UserState*> ready_;
+  std::deque<QueuedUser*> ready_;
   size_t ready_items_ = 0;
   size_t ready_bytes_ = 0;
   size_t queued_items_ = 0;
@@ -84,8 +120,10 @@ void UserOrderedQueue::take_batch(size_t max_events, size_t max_bytes, Framing f
                                   std::vector<DeliveryItem>& batch) {
   size_t bytes = 0;
   for (const DeliveryItem& item : batch) bytes += item.payload.size();
+  // Grown once, not by doubling: moving items on each growth is a cost per event.
+  batch.reserve(batch.size() + std::min(max_events, ready_items_));
   while (!ready_.empty() && batch.size() < max_events) {
-    UserState& user = *ready_.front();
+    QueuedUser& user = *ready_.front();
     size_t taken = 0;
     bool batch_full = false;
     while (!user.pending.empty() && batch.size() < max_events) {

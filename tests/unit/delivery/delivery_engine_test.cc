@@ -342,6 +342,41 @@ TEST_F(DeliveryEngineTest, EventLargerThanAnyRequestIsDeadLetteredWithoutSending
   EXPECT_TRUE(requests_.empty());
 }
 
+// An event rejected at submit was never queued: failing it must not count
+// as one of its user's events coming back.
+TEST_F(DeliveryEngineTest, EventTooLargeDoesNotReleaseItsUsersBatchInRetry) {
+  make_engine(500, 0);
+  int calls = 0;
+  responder_ = [&](const HttpRequest&) { return status(++calls == 1 ? 500 : 200); };
+  submit("a", "a1");
+  engine_->poll(outcomes_);  // a1 sent, answered 500: a is busy until its retry
+  submit("a", "enormous", 5000);
+  submit("a", "a2");
+  engine_->poll(outcomes_);
+  ASSERT_EQ(outcomes_.size(), 1u);
+  EXPECT_EQ(outcomes_[0].error.reason, Reason::kEventTooLarge);
+  EXPECT_EQ(requests_.size(), 1u);  // a2 waits for a1's retry
+  run_until(3);
+  ASSERT_EQ(outcomes_.size(), 3u);
+  ASSERT_EQ(requests_.size(), 3u);
+  EXPECT_NE(requests_[1].body.find("a1"), std::string::npos);
+  EXPECT_NE(requests_[2].body.find("a2"), std::string::npos);
+}
+
+TEST_F(DeliveryEngineTest, EventTooLargeOfAQueuedUserLeavesTheQueueFlowing) {
+  make_engine(500, 100);
+  submit("a", "a1");  // queued, lingering
+  submit("a", "enormous", 5000);
+  submit("b", "b1");
+  run_until(3);
+  ASSERT_EQ(outcomes_.size(), 3u);
+  const auto outcomes = by_id();
+  EXPECT_TRUE(delivered(*outcomes.at("a1")));
+  EXPECT_TRUE(delivered(*outcomes.at("b1")));
+  EXPECT_EQ(outcomes.at("enormous")->error.reason, Reason::kEventTooLarge);
+  EXPECT_EQ(engine_->pending(), 0u);
+}
+
 TEST_F(DeliveryEngineTest, UnauthorizedIsHeldNeverDeadLetteredAndResumes) {
   make_engine(500, 0);
   bool key_fixed = false;

@@ -18,6 +18,12 @@ DeliveryItem item(const std::string& user, const std::string& payload) {
 
 size_t no_framing(size_t) { return 0; }
 
+std::vector<DeliveryItem> take(UserOrderedQueue& queue, size_t max_events) {
+  std::vector<DeliveryItem> batch;
+  queue.take_batch(max_events, 1 << 20, no_framing, batch);
+  return batch;
+}
+
 std::vector<std::string> payloads(const std::vector<DeliveryItem>& batch) {
   std::vector<std::string> result;
   for (const auto& i : batch) result.push_back(i.payload);
@@ -125,6 +131,46 @@ TEST(UserOrderedQueueTest, RecycledUserStateStartsClean) {
   std::vector<DeliveryItem> batch;
   queue.take_batch(10, 1 << 20, no_framing, batch);
   EXPECT_EQ(payloads(batch), (std::vector<std::string>{"late/1"}));
+}
+
+// The engine releases the items themselves (each points at its user's state).
+// Over more users than the queue keeps spare nodes for, a user's state,
+// recycled or new, must be found again by its own key while it is busy: its
+// next item waits.
+TEST(UserOrderedQueueTest, ReleasedItemsFreeTheirUsersAndStateIsFoundByKey) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  for (int round = 0; round < 3; ++round) {
+    for (int user = 0; user < 6000; ++user) {
+      queue.push(item("user-" + std::to_string(round) + "-" + std::to_string(user) +
+                          "-with-a-key-longer-than-sso", "x"),
+                 now);
+    }
+    const std::vector<DeliveryItem> batch = take(queue, 10000);
+    ASSERT_EQ(batch.size(), 6000u);
+    for (const DeliveryItem& taken : batch) {
+      // Busy: a second item of the same user is held back.
+      queue.push(item(taken.user_key, "y"), now);
+      ASSERT_EQ(queue.ready_items(), 0u) << taken.user_key;
+    }
+    for (const DeliveryItem& taken : batch) queue.release(taken, now);
+    ASSERT_EQ(queue.ready_items(), 6000u);
+    for (const DeliveryItem& taken : take(queue, 10000)) queue.release(taken, now);
+    EXPECT_EQ(queue.queued_items(), 0u);
+    EXPECT_EQ(queue.ready_items(), 0u);
+  }
+}
+
+TEST(UserOrderedQueueTest, ReleasingAnItemThatWasNeverQueuedChangesNothing) {
+  UserOrderedQueue queue;
+  const time_point now{};
+  queue.push(item("a", "a1"), now);
+  const std::vector<DeliveryItem> batch = take(queue, 10);
+  queue.push(item("a", "a2"), now);
+  queue.release(item("a", "rejected before queueing"), now);
+  EXPECT_EQ(queue.ready_items(), 0u);  // a1 is still in flight
+  queue.release(batch.at(0), now);
+  EXPECT_EQ(queue.ready_items(), 1u);
 }
 
 }  // namespace
