@@ -46,11 +46,6 @@ void UserOrderedQueue::release(const DeliveryItem& item, time_point now) {
   if (item.queued_user != nullptr) release(*item.queued_user, now);
 }
 
-void UserOrderedQueue::release(const std::string& user_key, time_point now) {
-  auto it = users_.find(UserKeyRef{user_key, std::hash<std::string_view>{}(user_key)});
-  if (it != users_.end()) release(it->second, now);
-}
-
 void UserOrderedQueue::release(QueuedUser& user, time_point now) {
   // Only a user with an item in flight is busy; releasing any other changes
   // nothing (making a ready user ready again would list it twice).

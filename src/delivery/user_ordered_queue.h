@@ -64,8 +64,6 @@ class UserOrderedQueue {
   // When its user has no item left in flight it becomes idle again. An item
   // that was never queued (queued_user null) changes nothing.
   void release(const DeliveryItem& item, time_point now);
-  // The same for one item of `user_key`, found by its key.
-  void release(const std::string& user_key, time_point now);
 
   // Items that could join a batch now, and their payload bytes.
   size_t ready_items() const { return ready_items_; }

@@ -61,7 +61,7 @@ TEST(UserOrderedQueueTest, BusyUserWaitsUntilItsBatchResolves) {
   EXPECT_EQ(queue.ready_items(), 0u);
   EXPECT_EQ(queue.queued_items(), 1u);
 
-  queue.release("a", now + 5ms);  // a1 resolved
+  queue.release(first[0], now + 5ms);  // a1 resolved
   EXPECT_EQ(queue.ready_items(), 1u);
   EXPECT_EQ(queue.oldest_ready(), now + 5ms);
   std::vector<DeliveryItem> third;
@@ -116,13 +116,13 @@ TEST(UserOrderedQueueTest, RecycledUserStateStartsClean) {
     // "busy" gets a second item while its first is in flight: held back.
     queue.push(item("busy", "busy/held"), now);
     EXPECT_EQ(queue.ready_items(), 0u);
-    queue.release(fresh, now);   // idle and empty: its node goes to the spares
-    queue.release("busy", now);  // idle with an item: ready again
+    queue.release(batch[0], now);  // idle and empty: its node goes to the spares
+    queue.release(batch[1], now);  // idle with an item: ready again
     EXPECT_EQ(queue.ready_items(), 1u);
     std::vector<DeliveryItem> next;
     queue.take_batch(10, 1 << 20, no_framing, next);
     EXPECT_EQ(payloads(next), (std::vector<std::string>{"busy/held"}));
-    queue.release("busy", now);
+    queue.release(next[0], now);
     EXPECT_EQ(queue.queued_items(), 0u);
     EXPECT_EQ(queue.ready_bytes(), 0u);
   }
