@@ -1,6 +1,7 @@
 #include "destinations/vidora/flat_object_writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
@@ -30,15 +31,64 @@ size_t key_hash(std::string_view key) {
   return static_cast<size_t>(hash ^ (hash >> 32));
 }
 
+// SWAR classification of 8 key bytes at once (keys are checked for every
+// member of every event, and most are short snake_case already).
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Per byte of `low7` (bytes below 0x80): the high bit set where the byte is
+// >= `floor`. No byte's sum carries into the next one (at most 0x7f + 0x7f).
+constexpr uint64_t bytes_at_least(uint64_t low7, uint8_t floor) {
+  return (low7 + kOnes * static_cast<uint8_t>(0x80 - floor)) & kHighs;
+}
+
+struct SnakeBytes {
+  uint64_t allowed;     // high bit set per byte in [a-z0-9_]
+  uint64_t underscore;  // high bit set per '_' byte
+};
+
+constexpr SnakeBytes classify_snake_bytes(uint64_t word) {
+  const uint64_t ascii = ~word & kHighs;
+  const uint64_t low7 = word & ~kHighs;
+  const uint64_t lower = bytes_at_least(low7, 'a') & ~bytes_at_least(low7, 'z' + 1);
+  const uint64_t digit = bytes_at_least(low7, '0') & ~bytes_at_least(low7, '9' + 1);
+  const uint64_t underscore = bytes_at_least(low7, '_') & ~bytes_at_least(low7, '_' + 1);
+  return SnakeBytes{(lower | digit | underscore) & ascii, underscore & ascii};
+}
+
+// Whether a word's bytes are all allowed and hold no "__". `before`: the high
+// bit of byte 0 set when the byte before the word is a '_'. `unrelated_pairs`:
+// high bits of bytes whose left neighbour in the word is not their neighbour
+// in the key (overlapping loads).
+constexpr bool snake_word(uint64_t word, uint64_t before, uint64_t unrelated_pairs) {
+  const SnakeBytes bytes = classify_snake_bytes(word);
+  const uint64_t doubled = bytes.underscore & ((bytes.underscore << 8) | before) & ~unrelated_pairs;
+  return bytes.allowed == kHighs && doubled == 0;
+}
+
+// Lowercase letters, digits and single inner underscores only: the key is
+// its own snake_case form.
 bool already_snake_case(std::string_view key) {
-  if (key.empty() || key.front() == '_' || key.back() == '_') return false;
-  char previous = '\0';
-  for (char c : key) {
-    if (!is_lower_or_digit(c) && c != '_') return false;
-    if (c == '_' && previous == '_') return false;
-    previous = c;
+  static_assert(std::endian::native == std::endian::little, "byte i of a loaded word is bits 8i..");
+  const size_t size = key.size();
+  if (size == 0 || key.front() == '_' || key.back() == '_') return false;
+  const char* p = key.data();
+  if (size < 8) {
+    // load_short fills the unused bytes with 'a' (allowed). For 1..3 bytes it
+    // may repeat the last byte, which is no '_' (checked above); for 4..7 it
+    // places p[size - 4] after p[3]: that pair is not adjacent in the key.
+    const uint64_t word = util::load_short(p, size, kOnes * 'a');
+    return snake_word(word, 0, size >= 4 ? uint64_t{0x80} << 32 : 0);
   }
-  return true;
+  uint64_t before = 0;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const uint64_t word = util::load_u64(p + i);
+    if (!snake_word(word, before, 0)) return false;
+    before = classify_snake_bytes(word).underscore >> 56;
+  }
+  // The tail as the key's last 8 bytes: neighbours there are real neighbours.
+  return i == size || snake_word(util::load_u64(p + size - 8), 0, 0);
 }
 
 // For each member of `object`, whether a later member has the same name (so
