@@ -336,12 +336,27 @@ void FlatObjectWriter::custom_members_except(std::string_view prefix, simdjson::
   flatten_members(0, prefix, object, same_as);
 }
 
+size_t FlatObjectWriter::start_keys(size_t level, std::string_view prefix) {
+  // A deque keeps the outer levels' buffers in place while deeper ones are
+  // added: their keys are the prefixes of the deeper levels' keys.
+  if (key_stack_.size() <= level) key_stack_.resize(level + 1);
+  std::string& keys = key_stack_[level];
+  keys.clear();
+  if (!prefix.empty()) {
+    keys.append(prefix);
+    keys.push_back('_');
+  }
+  return keys.size();
+}
+
 void FlatObjectWriter::flatten_members(size_t level, std::string_view prefix,
                                        simdjson::dom::object object,
                                        std::initializer_list<NameValue> same_as) {
   std::vector<bool> shadowed;
   if (last_wins_) shadowed = members_with_later_namesake(object);
   open_members_.push_back(OpenMember{object, {}});
+  // The prefix is written once per object, each member's key after it.
+  const size_t stem = prefix.empty() ? 0 : start_keys(level, prefix);
   size_t index = 0;
   for (auto member : object) {
     const size_t i = index++;
@@ -358,32 +373,30 @@ void FlatObjectWriter::flatten_members(size_t level, std::string_view prefix,
     if (same) continue;
     // Set before each member: nested objects push and pop their own entries.
     open_members_.back().key = member.key;
-    flatten(level, prefix, member.key, member.value);
+    flatten(level, stem, member.key, member.value);
   }
   open_members_.pop_back();
 }
 
 void FlatObjectWriter::custom(std::string_view prefix, std::string_view key,
                               simdjson::dom::element value) {
-  flatten(0, prefix, key, value);
+  flatten(0, prefix.empty() ? 0 : start_keys(0, prefix), key, value);
 }
 
-void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::string_view key,
+void FlatObjectWriter::flatten(size_t level, size_t stem, std::string_view key,
                                simdjson::dom::element value) {
   std::string_view composed;
-  if (prefix.empty() && already_snake_case(key)) {
+  if (stem == 0 && already_snake_case(key)) {
     composed = key;  // the common case: a top-level snake_case key is its own name
   } else {
-    // Each nesting level builds its key in its own reused buffer; a deque
-    // keeps the outer levels' buffers in place while deeper ones are added.
-    if (key_stack_.size() <= level) key_stack_.resize(level + 1);
-    std::string& buffer = key_stack_[level];
-    buffer.assign(prefix);
-    if (!prefix.empty()) buffer.push_back('_');
-    const size_t before = buffer.size();
-    append_snake_case(buffer, key);
-    if (buffer.size() == before && !prefix.empty()) buffer.pop_back();  // key had no letters
-    composed = buffer;
+    if (stem == 0) start_keys(level, {});
+    std::string& keys = key_stack_[level];
+    keys.resize(stem);  // the prefix and its '_' (start_keys)
+    append_snake_case(keys, key);
+    composed = keys;
+    // A key with no letters or digits adds nothing: the prefix alone, without
+    // its '_' (left in the buffer for the next member).
+    if (keys.size() == stem && stem > 0) composed.remove_suffix(1);
   }
 
   simdjson::dom::object nested;
