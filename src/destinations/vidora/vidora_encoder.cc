@@ -1,11 +1,11 @@
 #include "destinations/vidora/vidora_encoder.h"
 
-#include <cstring>
 #include <optional>
 
 #include "destinations/vidora/vidora_mapping.h"
 #include "model/timestamp.h"
 #include "util/json_lenient.h"
+#include "util/word_load.h"
 
 namespace cdp_relay::destinations::vidora {
 namespace {
@@ -272,7 +272,7 @@ const VidoraEncoder::ContextMember* VidoraEncoder::find_context_member(
   if (key.size() >= 64 || (context_lengths_ & (uint64_t{1} << key.size())) == 0) return nullptr;
   for (const ContextMember& member : context_members_) {
     if (member.name.size() == key.size() &&
-        std::memcmp(member.name.data(), key.data(), key.size()) == 0) {
+        util::equal_bytes(member.name.data(), key.data(), key.size())) {
       return &member;
     }
   }
