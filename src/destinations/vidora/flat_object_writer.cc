@@ -337,10 +337,10 @@ void FlatObjectWriter::custom_members_except(std::string_view prefix, simdjson::
 }
 
 size_t FlatObjectWriter::start_keys(size_t level, std::string_view prefix) {
-  // A deque keeps the outer levels' buffers in place while deeper ones are
-  // added: their keys are the prefixes of the deeper levels' keys.
-  if (key_stack_.size() <= level) key_stack_.resize(level + 1);
-  std::string& keys = key_stack_[level];
+  // Each level's buffer is allocated once and never moves while deeper ones
+  // are added: the outer levels' keys are the deeper levels' prefixes.
+  while (key_stack_.size() <= level) key_stack_.push_back(std::make_unique<std::string>());
+  std::string& keys = *key_stack_[level];
   keys.clear();
   if (!prefix.empty()) {
     keys.append(prefix);
@@ -390,7 +390,7 @@ void FlatObjectWriter::flatten(size_t level, size_t stem, std::string_view key,
     composed = key;  // the common case: a top-level snake_case key is its own name
   } else {
     if (stem == 0) start_keys(level, {});
-    std::string& keys = key_stack_[level];
+    std::string& keys = *key_stack_[level];
     keys.resize(stem);  // the prefix and its '_' (start_keys)
     append_snake_case(keys, key);
     composed = keys;

@@ -7,8 +7,8 @@
 
 #include <simdjson.h>
 
-#include <deque>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -201,7 +201,8 @@ class FlatObjectWriter {
   size_t dropped_ = 0;
   KeySet taken_;
   const std::vector<std::string_view>* seeded_with_ = nullptr;
-  std::deque<std::string> key_stack_;  // each nesting level's keys, built in place
+  // Each nesting level's keys, built in place (see start_keys).
+  std::vector<std::unique_ptr<std::string>> key_stack_;
   std::string scratch_;
   std::string prefixed_key_;  // a claimed key's `prop_` form
   std::string array_json_;    // an array value's JSON text, before it is quoted
