@@ -212,52 +212,49 @@ void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
 
 void VidoraEncoder::encode_context_members(simdjson::dom::object context,
                                            const simdjson::dom::object* shadowing) {
-  // First pass: which configured member each member is, and where the last
-  // member of each configured name is (a repeated name counts once, by its
-  // last value, as everywhere else).
-  context_last_position_.assign(context_members_.size(), kNoPosition);
-  context_wanted_.clear();
+  // One pass over the context collects its configured members, and where the
+  // last member of each configured name is (a repeated name counts once, by
+  // its last value, as everywhere else); then only those are visited.
+  context_last_found_.assign(context_members_.size(), kNoPosition);
+  context_found_.clear();
   for (auto member : context) {
     const ContextMember* wanted = find_context_member(member.key);
-    context_wanted_.push_back(wanted);
-    if (wanted != nullptr) {
-      context_last_position_[static_cast<size_t>(wanted - context_members_.data())] =
-          static_cast<uint32_t>(context_wanted_.size() - 1);
-    }
+    if (wanted == nullptr) continue;
+    context_last_found_[static_cast<size_t>(wanted - context_members_.data())] =
+        static_cast<uint32_t>(context_found_.size());
+    context_found_.push_back(FoundContextMember{wanted, member.key, member.value});
   }
-  uint32_t position = 0;
-  for (auto member : context) {
-    const uint32_t at = position++;
-    const ContextMember* wanted = context_wanted_[at];
-    if (wanted == nullptr || member.value.is_null() ||
-        context_last_position_[static_cast<size_t>(wanted - context_members_.data())] != at) {
+  for (uint32_t at = 0; at < context_found_.size(); ++at) {
+    const auto& [wanted, key, value] = context_found_[at];
+    if (value.is_null() ||
+        context_last_found_[static_cast<size_t>(wanted - context_members_.data())] != at) {
       continue;
     }
-    if (shadowing != nullptr && util::last_member(*shadowing, member.key)) continue;
+    if (shadowing != nullptr && util::last_member(*shadowing, key)) continue;
     std::string_view text;
     switch (wanted->how) {
       case ContextMember::kUserAgent:
-        if (member.value.get(text) == simdjson::SUCCESS && !text.empty()) {
+        if (value.get(text) == simdjson::SUCCESS && !text.empty()) {
           writer_.fixed_string("user_agent", text);
         }
         break;
       case ContextMember::kIp:
-        if (!options_.personal_data_filtering && member.value.get(text) == simdjson::SUCCESS &&
+        if (!options_.personal_data_filtering && value.get(text) == simdjson::SUCCESS &&
             !text.empty()) {
           writer_.fixed_string("ip", text);
         }
         break;
       case ContextMember::kFlattened: {
         simdjson::dom::object device;
-        if (member.key == "device" && options_.personal_data_filtering &&
-            member.value.get(device) == simdjson::SUCCESS) {
+        if (key == "device" && options_.personal_data_filtering &&
+            value.get(device) == simdjson::SUCCESS) {
           for (auto field : device) {
             if (!is_segment_device_identifier(field.key)) {
               writer_.custom("context_device", field.key, field.value);
             }
           }
         } else {
-          writer_.custom("context", member.key, member.value);
+          writer_.custom("context", key, value);
         }
         break;
       }

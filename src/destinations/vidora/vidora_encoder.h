@@ -88,9 +88,16 @@ class VidoraEncoder {
   };
   std::vector<ContextMember> context_members_;
   uint64_t context_lengths_ = 0;  // bit n set: a configured name has n bytes
+  // encode_context_members' scratch: the context's configured members in
+  // order, and per configured name the index of its last one there.
+  struct FoundContextMember {
+    const ContextMember* wanted;
+    std::string_view key;
+    simdjson::dom::element value;
+  };
+  std::vector<FoundContextMember> context_found_;
   static constexpr uint32_t kNoPosition = ~uint32_t{0};
-  std::vector<uint32_t> context_last_position_;  // per configured member
-  std::vector<const ContextMember*> context_wanted_;  // per member of the context
+  std::vector<uint32_t> context_last_found_;
   FlatObjectWriter writer_;
   FlatObjectWriter fragment_writer_;
   std::string fragment_scratch_;
