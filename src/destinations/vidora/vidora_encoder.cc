@@ -317,11 +317,13 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
 
 void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
                                                 simdjson::dom::object data) {
+  // The fields to forward, in the order they are written: the event type's
+  // own, then the common ones. Looked up in one walk over `data` rather than
+  // one walk per field.
+  data_fields_.clear();
   switch (event.kind) {
     case EventKind::kCommerceEvent:
-      for (std::string_view name : kCommerceFields) {
-        if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
-      }
+      for (std::string_view name : kCommerceFields) data_fields_.push_back({name, name, {}});
       break;
     case EventKind::kUserAttributeChange:
       encode_user_attribute_change(data);
@@ -334,15 +336,22 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
           event.kind == EventKind::kPushReaction ? EventKind::kPushMessage : event.kind;
       for (const TypeField& field : kTypeFields) {
         if (field.kind != kind || (field.personal && options_.personal_data_filtering)) continue;
-        if (auto value = util::present_member(data, field.name)) {
-          writer_.custom("", field.key.empty() ? field.name : field.key, *value);
-        }
+        data_fields_.push_back({field.name, field.key.empty() ? field.name : field.key, {}});
       }
       break;
     }
   }
-  for (std::string_view name : kCommonDataFields) {
-    if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
+  for (std::string_view name : kCommonDataFields) data_fields_.push_back({name, name, {}});
+  for (auto member : data) {
+    for (DataField& field : data_fields_) {
+      if (member.key.size() == field.name.size() &&
+          util::equal_bytes(member.key.data(), field.name.data(), field.name.size())) {
+        field.value = member.value;  // the last of a repeated name wins
+      }
+    }
+  }
+  for (const DataField& field : data_fields_) {
+    if (field.value && !field.value->is_null()) writer_.custom("", field.key, *field.value);
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -103,6 +104,14 @@ class VidoraEncoder {
   std::string fragment_scratch_;
   FlatObjectWriter::Fragment batch_attributes_;
   uint64_t fragment_serial_ = 0;  // the batch batch_attributes_ was written for; 0 = none
+  // encode_mparticle_event_data's scratch: each field to forward, the key it
+  // goes out under, and its last value in the event's data.
+  struct DataField {
+    std::string_view name;
+    std::string_view key;
+    std::optional<simdjson::dom::element> value;
+  };
+  std::vector<DataField> data_fields_;
   std::string timestamp_text_;
   std::string consent_key_;
 };
