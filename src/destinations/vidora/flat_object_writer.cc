@@ -8,6 +8,10 @@
 
 #include "util/word_load.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace cdp_relay::destinations::vidora {
 namespace {
 
@@ -31,9 +35,30 @@ size_t key_hash(std::string_view key) {
   return static_cast<size_t>(hash ^ (hash >> 32));
 }
 
-// SWAR classification of 8 key bytes at once (keys are checked for every
-// member of every event, and most are short snake_case already).
+// Key bytes are classified 8 at a time (keys are checked for every member of
+// every event, and most are short snake_case already). Masks hold one bit per
+// byte: bit i for byte i of the word (byte i of the key where it starts).
 constexpr uint64_t kOnes = 0x0101010101010101ULL;
+
+struct SnakeBytes {
+  unsigned allowed;     // [a-z0-9_]
+  unsigned underscore;  // '_'
+};
+
+#if defined(__SSE2__)
+SnakeBytes classify_snake_bytes(uint64_t word) {
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(word));
+  // Signed compares: bytes >= 0x80 are negative, so never in a range.
+  const __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('a' - 1)),
+                                      _mm_cmplt_epi8(bytes, _mm_set1_epi8('z' + 1)));
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
+  const __m128i underscore = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('_'));
+  const __m128i allowed = _mm_or_si128(_mm_or_si128(lower, digit), underscore);
+  return SnakeBytes{static_cast<unsigned>(_mm_movemask_epi8(allowed)) & 0xFF,
+                    static_cast<unsigned>(_mm_movemask_epi8(underscore)) & 0xFF};
+}
+#else
 constexpr uint64_t kHighs = 0x8080808080808080ULL;
 
 // Per byte of `low7` (bytes below 0x80): the high bit set where the byte is
@@ -42,10 +67,10 @@ constexpr uint64_t bytes_at_least(uint64_t low7, uint8_t floor) {
   return (low7 + kOnes * static_cast<uint8_t>(0x80 - floor)) & kHighs;
 }
 
-struct SnakeBytes {
-  uint64_t allowed;     // high bit set per byte in [a-z0-9_]
-  uint64_t underscore;  // high bit set per '_' byte
-};
+// Gathers the high bit of each byte into bit i for byte i.
+constexpr unsigned high_bits(uint64_t word) {
+  return static_cast<unsigned>((((word & kHighs) >> 7) * 0x0102040810204080ULL) >> 56);
+}
 
 constexpr SnakeBytes classify_snake_bytes(uint64_t word) {
   const uint64_t ascii = ~word & kHighs;
@@ -53,17 +78,17 @@ constexpr SnakeBytes classify_snake_bytes(uint64_t word) {
   const uint64_t lower = bytes_at_least(low7, 'a') & ~bytes_at_least(low7, 'z' + 1);
   const uint64_t digit = bytes_at_least(low7, '0') & ~bytes_at_least(low7, '9' + 1);
   const uint64_t underscore = bytes_at_least(low7, '_') & ~bytes_at_least(low7, '_' + 1);
-  return SnakeBytes{(lower | digit | underscore) & ascii, underscore & ascii};
+  return SnakeBytes{high_bits((lower | digit | underscore) & ascii), high_bits(underscore & ascii)};
 }
+#endif
 
-// Whether a word's bytes are all allowed and hold no "__". `before`: the high
-// bit of byte 0 set when the byte before the word is a '_'. `unrelated_pairs`:
-// high bits of bytes whose left neighbour in the word is not their neighbour
-// in the key (overlapping loads).
-constexpr bool snake_word(uint64_t word, uint64_t before, uint64_t unrelated_pairs) {
-  const SnakeBytes bytes = classify_snake_bytes(word);
-  const uint64_t doubled = bytes.underscore & ((bytes.underscore << 8) | before) & ~unrelated_pairs;
-  return bytes.allowed == kHighs && doubled == 0;
+// Whether a word's bytes are all allowed and hold no "__". `before`: bit 0
+// set when the byte before the word is a '_'. `unrelated_pairs`: bits of bytes
+// whose left neighbour in the word is not their neighbour in the key
+// (overlapping loads).
+inline bool snake_word(SnakeBytes bytes, unsigned before, unsigned unrelated_pairs) {
+  const unsigned doubled = bytes.underscore & ((bytes.underscore << 1) | before) & ~unrelated_pairs;
+  return bytes.allowed == 0xFF && doubled == 0;
 }
 
 // Lowercase letters, digits and single inner underscores only: the key is
@@ -78,17 +103,17 @@ bool already_snake_case(std::string_view key) {
     // may repeat the last byte, which is no '_' (checked above); for 4..7 it
     // places p[size - 4] after p[3]: that pair is not adjacent in the key.
     const uint64_t word = util::load_short(p, size, kOnes * 'a');
-    return snake_word(word, 0, size >= 4 ? uint64_t{0x80} << 32 : 0);
+    return snake_word(classify_snake_bytes(word), 0, size >= 4 ? 1u << 4 : 0);
   }
-  uint64_t before = 0;
+  unsigned before = 0;
   size_t i = 0;
   for (; i + 8 <= size; i += 8) {
-    const uint64_t word = util::load_u64(p + i);
-    if (!snake_word(word, before, 0)) return false;
-    before = classify_snake_bytes(word).underscore >> 56;
+    const SnakeBytes bytes = classify_snake_bytes(util::load_u64(p + i));
+    if (!snake_word(bytes, before, 0)) return false;
+    before = bytes.underscore >> 7;
   }
   // The tail as the key's last 8 bytes: neighbours there are real neighbours.
-  return i == size || snake_word(util::load_u64(p + size - 8), 0, 0);
+  return i == size || snake_word(classify_snake_bytes(util::load_u64(p + size - 8)), 0, 0);
 }
 
 // For each member of `object`, whether a later member has the same name (so
