@@ -62,8 +62,7 @@ struct FieldSet {
     for (auto member : obj) {
       const std::string_view key = member.key;
       for (size_t i = 0; i < N; ++i) {
-        if (key.size() == keys[i].size() &&
-            util::equal_bytes(key.data(), keys[i].data(), key.size())) {
+        if (util::equal_bytes(key, keys[i])) {
           if (member.value.is_null()) {
             values[i].reset();
           } else {

@@ -19,9 +19,7 @@ inline std::optional<simdjson::dom::element> last_member(simdjson::dom::object o
                                                          std::string_view key) {
   std::optional<simdjson::dom::element> found;
   for (auto member : object) {
-    if (member.key.size() == key.size() && equal_bytes(member.key.data(), key.data(), key.size())) {
-      found = member.value;
-    }
+    if (equal_bytes(member.key, key)) found = member.value;
   }
   return found;
 }

@@ -268,8 +268,7 @@ const VidoraEncoder::ContextMember* VidoraEncoder::find_context_member(
   // length alone: compare only names of the same length.
   if (key.size() >= 64 || (context_lengths_ & (uint64_t{1} << key.size())) == 0) return nullptr;
   for (const ContextMember& member : context_members_) {
-    if (member.name.size() == key.size() &&
-        util::equal_bytes(member.name.data(), key.data(), key.size())) {
+    if (util::equal_bytes(member.name, key)) {
       return &member;
     }
   }
@@ -344,10 +343,8 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
   for (std::string_view name : kCommonDataFields) data_fields_.push_back({name, name, {}});
   for (auto member : data) {
     for (DataField& field : data_fields_) {
-      if (member.key.size() == field.name.size() &&
-          util::equal_bytes(member.key.data(), field.name.data(), field.name.size())) {
-        field.value = member.value;  // the last of a repeated name wins
-      }
+      // The last of a repeated name wins.
+      if (util::equal_bytes(member.key, field.name)) field.value = member.value;
     }
   }
   for (const DataField& field : data_fields_) {

@@ -15,11 +15,12 @@ TEST(WordLoadTest, EqualBytesSeesADifferenceAtEveryPositionOfEveryLength) {
     std::string a;
     for (size_t i = 0; i < length; ++i) a.push_back(static_cast<char>('a' + i % 26));
     const std::string same = a;
-    EXPECT_TRUE(equal_bytes(a.data(), same.data(), length)) << length;
+    EXPECT_FALSE(equal_bytes(a, a + "x")) << length;  // a prefix is not equal
+    EXPECT_TRUE(equal_bytes(a, same)) << length;
     for (size_t at = 0; at < length; ++at) {
       std::string other = a;
       other[at] = '_';
-      EXPECT_FALSE(equal_bytes(a.data(), other.data(), length)) << length << " at " << at;
+      EXPECT_FALSE(equal_bytes(a, other)) << length << " at " << at;
     }
   }
 }
