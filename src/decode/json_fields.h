@@ -12,6 +12,7 @@
 #include "cdp_relay/event.h"
 #include "decode/decoder.h"
 #include "util/json_lenient.h"
+#include "util/word_load.h"
 
 namespace cdp_relay::decode {
 
@@ -61,7 +62,7 @@ struct FieldSet {
     for (auto member : obj) {
       const std::string_view key = member.key;
       for (size_t i = 0; i < N; ++i) {
-        if (key.size() == keys[i].size() && key == keys[i]) {
+        if (util::equal_bytes(key, keys[i])) {
           if (member.value.is_null()) {
             values[i].reset();
           } else {

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string_view>
 
+#include "util/word_load.h"
+
 namespace cdp_relay::util {
 
 // The value of the last member named `key`, as JavaScript reads an object
@@ -17,7 +19,7 @@ inline std::optional<simdjson::dom::element> last_member(simdjson::dom::object o
                                                          std::string_view key) {
   std::optional<simdjson::dom::element> found;
   for (auto member : object) {
-    if (member.key == key) found = member.value;
+    if (equal_bytes(member.key, key)) found = member.value;
   }
   return found;
 }

@@ -13,17 +13,17 @@ bool is_number_char(char c) {
   return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
 }
 
-// Calls `on_number(offset, length)` for each number token of `json`, in
-// order, skipping strings. Tokens are runs of number characters that start
-// with '-' or a digit outside a string; the parser has judged (or will judge)
-// whether they are valid, so nothing more is checked here. Strings are
-// skipped with memchr, which keeps the scan cheap for the typical document,
-// most of whose bytes are inside strings.
-template <typename OnNumber>
-void for_each_number_token(std::string_view json, OnNumber&& on_number) {
+// Finds the first number token of `json` at or after `pos`, which must be
+// outside a string: sets `token` and moves `pos` past it, or returns false
+// (with `pos` at the end) when there is none. Tokens are runs of number
+// characters that start with '-' or a digit outside a string; the parser has
+// judged (or will judge) whether they are valid, so nothing more is checked
+// here. Strings are skipped with memchr, which keeps the scan cheap for the
+// typical document, most of whose bytes are inside strings.
+bool next_number_token(std::string_view json, size_t& pos, std::string_view& token) {
   const char* const begin = json.data();
   const char* const end = begin + json.size();
-  const char* p = begin;
+  const char* p = begin + pos;
   while (p < end) {
     const char c = *p;
     if (c == '"') {
@@ -31,7 +31,10 @@ void for_each_number_token(std::string_view json, OnNumber&& on_number) {
       const char* q = p + 1;
       for (;;) {
         q = static_cast<const char*>(std::memchr(q, '"', static_cast<size_t>(end - q)));
-        if (q == nullptr) return;  // unterminated: nothing more to find
+        if (q == nullptr) {  // unterminated: nothing more to find
+          pos = json.size();
+          return false;
+        }
         size_t backslashes = 0;
         for (const char* b = q - 1; b > p && *b == '\\'; --b) ++backslashes;
         if (backslashes % 2 == 0) break;
@@ -41,11 +44,24 @@ void for_each_number_token(std::string_view json, OnNumber&& on_number) {
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       const char* q = p + 1;
       while (q < end && is_number_char(*q)) ++q;
-      on_number(static_cast<size_t>(p - begin), static_cast<size_t>(q - p));
-      p = q;
+      token = std::string_view(p, static_cast<size_t>(q - p));
+      pos = static_cast<size_t>(q - begin);
+      return true;
     } else {
       ++p;
     }
+  }
+  pos = json.size();
+  return false;
+}
+
+// Calls `on_number(offset, length)` for each number token of `json`, in order.
+template <typename OnNumber>
+void for_each_number_token(std::string_view json, OnNumber&& on_number) {
+  size_t pos = 0;
+  std::string_view token;
+  while (next_number_token(json, pos, token)) {
+    on_number(static_cast<size_t>(token.data() - json.data()), token.size());
   }
 }
 
@@ -87,25 +103,12 @@ bool fits_64_bits(std::string_view integer) {
 void NumberTexts::reset(std::string_view source) {
   source_ = source;
   entries_.clear();
-  scanned_ = false;
-}
-
-void NumberTexts::scan() const {
-  scanned_ = true;
-  for_each_number_token(source_, [&](size_t offset, size_t length) {
-    const std::string_view token = source_.substr(offset, length);
-    if (!is_float_syntax(token)) return;  // an integer's text is its shortest form
-    // Every float is kept, in its shortest form or not: writing the text
-    // found costs less than formatting the double again.
-    if (const auto value = float_value(token)) {
-      entries_.push_back(Entry{std::bit_cast<uint64_t>(*value), token});
-    }
-  });
+  scanned_up_to_ = 0;
 }
 
 size_t NumberTexts::rewrite_unrepresentable(std::string_view source, std::string& parsed) {
   reset(source);
-  scanned_ = true;  // everything is found here, eagerly
+  scanned_up_to_ = source.size();  // everything is found here, eagerly
   parsed.clear();
   parsed.reserve(source.size() + 16);
   size_t copied = 0;  // source bytes up to here are in `parsed`
@@ -145,11 +148,23 @@ size_t NumberTexts::rewrite_unrepresentable(std::string_view source, std::string
 }
 
 std::string_view NumberTexts::original_text(double value) const {
-  if (!scanned_) scan();
-  if (entries_.empty()) return {};
   const uint64_t bits = std::bit_cast<uint64_t>(value);
   for (const Entry& entry : entries_) {
     if (entry.bits == bits) return entry.text;
+  }
+  // Not among the floats scanned so far: scan on only until it is found. The
+  // scan goes in document order, so the first text of a value is still the
+  // one found; encoders mostly ask in document order, so most of a document
+  // after its last float is never scanned.
+  std::string_view token;
+  while (next_number_token(source_, scanned_up_to_, token)) {
+    if (!is_float_syntax(token)) continue;  // an integer's text is its shortest form
+    // Every float is kept, in its shortest form or not: writing the text
+    // found costs less than formatting the double again.
+    if (const auto parsed = float_value(token)) {
+      entries_.push_back(Entry{std::bit_cast<uint64_t>(*parsed), token});
+      if (entries_.back().bits == bits) return token;
+    }
   }
   return {};
 }

@@ -9,7 +9,8 @@
 // parser must accept it. The relay promises to pass numbers through as
 // written, so:
 //  - a document that parses keeps its bytes here, and the text of a double is
-//    found by value, on first request, by one scan over those bytes;
+//    found by value, on request, by scanning those bytes up to the first
+//    float of that value (the scan resumes where the last request stopped);
 //  - a document that fails on a number is parsed again from a copy in which
 //    every number a 64-bit type cannot hold is replaced by a unique marker
 //    double; the marker's value leads back to the original text.
@@ -46,10 +47,10 @@ class NumberTexts {
     uint64_t bits;          // the double the parser holds
     std::string_view text;  // as written in the source
   };
-  void scan() const;
-
   std::string_view source_;
-  mutable bool scanned_ = true;
+  // The floats of source_[0, scanned_up_to_), in document order; the rest of
+  // the source is scanned on demand.
+  mutable size_t scanned_up_to_ = 0;
   mutable std::vector<Entry> entries_;
 };
 

@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 namespace cdp_relay::util {
 
@@ -42,6 +43,18 @@ inline uint64_t load_short(const char* p, size_t n, uint64_t fill) {
   const auto middle = static_cast<unsigned char>(p[n / 2]);
   const auto last = static_cast<unsigned char>(p[n - 1]);
   return (fill & ~uint64_t{0xFFFFFF}) | first | (uint64_t{middle} << 8) | (uint64_t{last} << 16);
+}
+
+// a[0, n) == b[0, n). Member names and the names looked up among them are
+// short: up to 16 bytes, two word compares instead of a memcmp call.
+inline bool equal_bytes(const char* a, const char* b, size_t n) {
+  if (n <= 8) return load_short(a, n, 0) == load_short(b, n, 0);
+  if (n <= 16) return load_u64(a) == load_u64(b) && load_u64(a + n - 8) == load_u64(b + n - 8);
+  return std::memcmp(a, b, n) == 0;
+}
+
+inline bool equal_bytes(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && equal_bytes(a.data(), b.data(), a.size());
 }
 
 }  // namespace cdp_relay::util

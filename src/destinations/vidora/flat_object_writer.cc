@@ -1,11 +1,16 @@
 #include "destinations/vidora/flat_object_writer.h"
 
 #include <algorithm>
+#include <bit>
 #include <cassert>
 #include <cstdint>
 #include <cstring>
 
 #include "util/word_load.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace cdp_relay::destinations::vidora {
 namespace {
@@ -30,15 +35,85 @@ size_t key_hash(std::string_view key) {
   return static_cast<size_t>(hash ^ (hash >> 32));
 }
 
+// Key bytes are classified 8 at a time (keys are checked for every member of
+// every event, and most are short snake_case already). Masks hold one bit per
+// byte: bit i for byte i of the word (byte i of the key where it starts).
+constexpr uint64_t kOnes = 0x0101010101010101ULL;
+
+struct SnakeBytes {
+  unsigned allowed;     // [a-z0-9_]
+  unsigned underscore;  // '_'
+};
+
+#if defined(__SSE2__)
+SnakeBytes classify_snake_bytes(uint64_t word) {
+  const __m128i bytes = _mm_cvtsi64_si128(static_cast<long long>(word));
+  // Signed compares: bytes >= 0x80 are negative, so never in a range.
+  const __m128i lower = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('a' - 1)),
+                                      _mm_cmplt_epi8(bytes, _mm_set1_epi8('z' + 1)));
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(bytes, _mm_set1_epi8('9' + 1)));
+  const __m128i underscore = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('_'));
+  const __m128i allowed = _mm_or_si128(_mm_or_si128(lower, digit), underscore);
+  return SnakeBytes{static_cast<unsigned>(_mm_movemask_epi8(allowed)) & 0xFF,
+                    static_cast<unsigned>(_mm_movemask_epi8(underscore)) & 0xFF};
+}
+#else
+constexpr uint64_t kHighs = 0x8080808080808080ULL;
+
+// Per byte of `low7` (bytes below 0x80): the high bit set where the byte is
+// >= `floor`. No byte's sum carries into the next one (at most 0x7f + 0x7f).
+constexpr uint64_t bytes_at_least(uint64_t low7, uint8_t floor) {
+  return (low7 + kOnes * static_cast<uint8_t>(0x80 - floor)) & kHighs;
+}
+
+// Gathers the high bit of each byte into bit i for byte i.
+constexpr unsigned high_bits(uint64_t word) {
+  return static_cast<unsigned>((((word & kHighs) >> 7) * 0x0102040810204080ULL) >> 56);
+}
+
+constexpr SnakeBytes classify_snake_bytes(uint64_t word) {
+  const uint64_t ascii = ~word & kHighs;
+  const uint64_t low7 = word & ~kHighs;
+  const uint64_t lower = bytes_at_least(low7, 'a') & ~bytes_at_least(low7, 'z' + 1);
+  const uint64_t digit = bytes_at_least(low7, '0') & ~bytes_at_least(low7, '9' + 1);
+  const uint64_t underscore = bytes_at_least(low7, '_') & ~bytes_at_least(low7, '_' + 1);
+  return SnakeBytes{high_bits((lower | digit | underscore) & ascii), high_bits(underscore & ascii)};
+}
+#endif
+
+// Whether a word's bytes are all allowed and hold no "__". `before`: bit 0
+// set when the byte before the word is a '_'. `unrelated_pairs`: bits of bytes
+// whose left neighbour in the word is not their neighbour in the key
+// (overlapping loads).
+inline bool snake_word(SnakeBytes bytes, unsigned before, unsigned unrelated_pairs) {
+  const unsigned doubled = bytes.underscore & ((bytes.underscore << 1) | before) & ~unrelated_pairs;
+  return bytes.allowed == 0xFF && doubled == 0;
+}
+
+// Lowercase letters, digits and single inner underscores only: the key is
+// its own snake_case form.
 bool already_snake_case(std::string_view key) {
-  if (key.empty() || key.front() == '_' || key.back() == '_') return false;
-  char previous = '\0';
-  for (char c : key) {
-    if (!is_lower_or_digit(c) && c != '_') return false;
-    if (c == '_' && previous == '_') return false;
-    previous = c;
+  static_assert(std::endian::native == std::endian::little, "byte i of a loaded word is bits 8i..");
+  const size_t size = key.size();
+  if (size == 0 || key.front() == '_' || key.back() == '_') return false;
+  const char* p = key.data();
+  if (size < 8) {
+    // load_short fills the unused bytes with 'a' (allowed). For 1..3 bytes it
+    // may repeat the last byte, which is no '_' (checked above); for 4..7 it
+    // places p[size - 4] after p[3]: that pair is not adjacent in the key.
+    const uint64_t word = util::load_short(p, size, kOnes * 'a');
+    return snake_word(classify_snake_bytes(word), 0, size >= 4 ? 1u << 4 : 0);
   }
-  return true;
+  unsigned before = 0;
+  size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    const SnakeBytes bytes = classify_snake_bytes(util::load_u64(p + i));
+    if (!snake_word(bytes, before, 0)) return false;
+    before = bytes.underscore >> 7;
+  }
+  // The tail as the key's last 8 bytes: neighbours there are real neighbours.
+  return i == size || snake_word(classify_snake_bytes(util::load_u64(p + size - 8)), 0, 0);
 }
 
 // For each member of `object`, whether a later member has the same name (so
@@ -286,12 +361,27 @@ void FlatObjectWriter::custom_members_except(std::string_view prefix, simdjson::
   flatten_members(0, prefix, object, same_as);
 }
 
+size_t FlatObjectWriter::start_keys(size_t level, std::string_view prefix) {
+  // Each level's buffer is allocated once and never moves while deeper ones
+  // are added: the outer levels' keys are the deeper levels' prefixes.
+  while (key_stack_.size() <= level) key_stack_.push_back(std::make_unique<std::string>());
+  std::string& keys = *key_stack_[level];
+  keys.clear();
+  if (!prefix.empty()) {
+    keys.append(prefix);
+    keys.push_back('_');
+  }
+  return keys.size();
+}
+
 void FlatObjectWriter::flatten_members(size_t level, std::string_view prefix,
                                        simdjson::dom::object object,
                                        std::initializer_list<NameValue> same_as) {
   std::vector<bool> shadowed;
   if (last_wins_) shadowed = members_with_later_namesake(object);
   open_members_.push_back(OpenMember{object, {}});
+  // The prefix is written once per object, each member's key after it.
+  const size_t stem = prefix.empty() ? 0 : start_keys(level, prefix);
   size_t index = 0;
   for (auto member : object) {
     const size_t i = index++;
@@ -308,32 +398,30 @@ void FlatObjectWriter::flatten_members(size_t level, std::string_view prefix,
     if (same) continue;
     // Set before each member: nested objects push and pop their own entries.
     open_members_.back().key = member.key;
-    flatten(level, prefix, member.key, member.value);
+    flatten(level, stem, member.key, member.value);
   }
   open_members_.pop_back();
 }
 
 void FlatObjectWriter::custom(std::string_view prefix, std::string_view key,
                               simdjson::dom::element value) {
-  flatten(0, prefix, key, value);
+  flatten(0, prefix.empty() ? 0 : start_keys(0, prefix), key, value);
 }
 
-void FlatObjectWriter::flatten(size_t level, std::string_view prefix, std::string_view key,
+void FlatObjectWriter::flatten(size_t level, size_t stem, std::string_view key,
                                simdjson::dom::element value) {
   std::string_view composed;
-  if (prefix.empty() && already_snake_case(key)) {
+  if (stem == 0 && already_snake_case(key)) {
     composed = key;  // the common case: a top-level snake_case key is its own name
   } else {
-    // Each nesting level builds its key in its own reused buffer; a deque
-    // keeps the outer levels' buffers in place while deeper ones are added.
-    if (key_stack_.size() <= level) key_stack_.resize(level + 1);
-    std::string& buffer = key_stack_[level];
-    buffer.assign(prefix);
-    if (!prefix.empty()) buffer.push_back('_');
-    const size_t before = buffer.size();
-    append_snake_case(buffer, key);
-    if (buffer.size() == before && !prefix.empty()) buffer.pop_back();  // key had no letters
-    composed = buffer;
+    if (stem == 0) start_keys(level, {});
+    std::string& keys = *key_stack_[level];
+    keys.resize(stem);  // the prefix and its '_' (start_keys)
+    append_snake_case(keys, key);
+    composed = keys;
+    // A key with no letters or digits adds nothing: the prefix alone, without
+    // its '_' (left in the buffer for the next member).
+    if (keys.size() == stem && stem > 0) composed.remove_suffix(1);
   }
 
   simdjson::dom::object nested;

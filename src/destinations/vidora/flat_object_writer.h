@@ -7,8 +7,8 @@
 
 #include <simdjson.h>
 
-#include <deque>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -115,8 +115,12 @@ class FlatObjectWriter {
   // Writes `,"key":` and returns where the key's bytes start in *out_.
   size_t write_key(std::string_view key);
   void write_scalar(std::string_view key, simdjson::dom::element value);
-  void flatten(size_t level, std::string_view prefix, std::string_view key,
-               simdjson::dom::element value);
+  // Makes key_stack_[level] hold `prefix` and a '_' (nothing for no prefix);
+  // returns that length, the stem each key of the level is written after.
+  // Callers skip it for no prefix (stem 0) until a key needs the buffer.
+  size_t start_keys(size_t level, std::string_view prefix);
+  // Writes one member whose key goes after key_stack_[level]'s `stem`.
+  void flatten(size_t level, size_t stem, std::string_view key, simdjson::dom::element value);
   // Flattens each member of `object` (each last of its name with last_wins_).
   void flatten_members(size_t level, std::string_view prefix, simdjson::dom::object object,
                        std::initializer_list<NameValue> same_as = {});
@@ -197,7 +201,8 @@ class FlatObjectWriter {
   size_t dropped_ = 0;
   KeySet taken_;
   const std::vector<std::string_view>* seeded_with_ = nullptr;
-  std::deque<std::string> key_stack_;  // reusable key buffers, one per nesting level
+  // Each nesting level's keys, built in place (see start_keys).
+  std::vector<std::unique_ptr<std::string>> key_stack_;
   std::string scratch_;
   std::string prefixed_key_;  // a claimed key's `prop_` form
   std::string array_json_;    // an array value's JSON text, before it is quoted

@@ -1,11 +1,11 @@
 #include "destinations/vidora/vidora_encoder.h"
 
-#include <cstring>
 #include <optional>
 
 #include "destinations/vidora/vidora_mapping.h"
 #include "model/timestamp.h"
 #include "util/json_lenient.h"
+#include "util/word_load.h"
 
 namespace cdp_relay::destinations::vidora {
 namespace {
@@ -212,52 +212,49 @@ void VidoraEncoder::encode_segment_context(const CanonicalEvent& event) {
 
 void VidoraEncoder::encode_context_members(simdjson::dom::object context,
                                            const simdjson::dom::object* shadowing) {
-  // First pass: which configured member each member is, and where the last
-  // member of each configured name is (a repeated name counts once, by its
-  // last value, as everywhere else).
-  context_last_position_.assign(context_members_.size(), kNoPosition);
-  context_wanted_.clear();
+  // One pass over the context collects its configured members, and where the
+  // last member of each configured name is (a repeated name counts once, by
+  // its last value, as everywhere else); then only those are visited.
+  context_last_found_.assign(context_members_.size(), kNoPosition);
+  context_found_.clear();
   for (auto member : context) {
     const ContextMember* wanted = find_context_member(member.key);
-    context_wanted_.push_back(wanted);
-    if (wanted != nullptr) {
-      context_last_position_[static_cast<size_t>(wanted - context_members_.data())] =
-          static_cast<uint32_t>(context_wanted_.size() - 1);
-    }
+    if (wanted == nullptr) continue;
+    context_last_found_[static_cast<size_t>(wanted - context_members_.data())] =
+        static_cast<uint32_t>(context_found_.size());
+    context_found_.push_back(FoundContextMember{wanted, member.key, member.value});
   }
-  uint32_t position = 0;
-  for (auto member : context) {
-    const uint32_t at = position++;
-    const ContextMember* wanted = context_wanted_[at];
-    if (wanted == nullptr || member.value.is_null() ||
-        context_last_position_[static_cast<size_t>(wanted - context_members_.data())] != at) {
+  for (uint32_t at = 0; at < context_found_.size(); ++at) {
+    const auto& [wanted, key, value] = context_found_[at];
+    if (value.is_null() ||
+        context_last_found_[static_cast<size_t>(wanted - context_members_.data())] != at) {
       continue;
     }
-    if (shadowing != nullptr && util::last_member(*shadowing, member.key)) continue;
+    if (shadowing != nullptr && util::last_member(*shadowing, key)) continue;
     std::string_view text;
     switch (wanted->how) {
       case ContextMember::kUserAgent:
-        if (member.value.get(text) == simdjson::SUCCESS && !text.empty()) {
+        if (value.get(text) == simdjson::SUCCESS && !text.empty()) {
           writer_.fixed_string("user_agent", text);
         }
         break;
       case ContextMember::kIp:
-        if (!options_.personal_data_filtering && member.value.get(text) == simdjson::SUCCESS &&
+        if (!options_.personal_data_filtering && value.get(text) == simdjson::SUCCESS &&
             !text.empty()) {
           writer_.fixed_string("ip", text);
         }
         break;
       case ContextMember::kFlattened: {
         simdjson::dom::object device;
-        if (member.key == "device" && options_.personal_data_filtering &&
-            member.value.get(device) == simdjson::SUCCESS) {
+        if (key == "device" && options_.personal_data_filtering &&
+            value.get(device) == simdjson::SUCCESS) {
           for (auto field : device) {
             if (!is_segment_device_identifier(field.key)) {
               writer_.custom("context_device", field.key, field.value);
             }
           }
         } else {
-          writer_.custom("context", member.key, member.value);
+          writer_.custom("context", key, value);
         }
         break;
       }
@@ -271,8 +268,7 @@ const VidoraEncoder::ContextMember* VidoraEncoder::find_context_member(
   // length alone: compare only names of the same length.
   if (key.size() >= 64 || (context_lengths_ & (uint64_t{1} << key.size())) == 0) return nullptr;
   for (const ContextMember& member : context_members_) {
-    if (member.name.size() == key.size() &&
-        std::memcmp(member.name.data(), key.data(), key.size()) == 0) {
+    if (util::equal_bytes(member.name, key)) {
       return &member;
     }
   }
@@ -320,11 +316,13 @@ void VidoraEncoder::encode_mparticle_fields(const CanonicalEvent& event) {
 
 void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
                                                 simdjson::dom::object data) {
+  // The fields to forward, in the order they are written: the event type's
+  // own, then the common ones. Looked up in one walk over `data` rather than
+  // one walk per field.
+  data_fields_.clear();
   switch (event.kind) {
     case EventKind::kCommerceEvent:
-      for (std::string_view name : kCommerceFields) {
-        if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
-      }
+      for (std::string_view name : kCommerceFields) data_fields_.push_back({name, name, {}});
       break;
     case EventKind::kUserAttributeChange:
       encode_user_attribute_change(data);
@@ -337,15 +335,20 @@ void VidoraEncoder::encode_mparticle_event_data(const CanonicalEvent& event,
           event.kind == EventKind::kPushReaction ? EventKind::kPushMessage : event.kind;
       for (const TypeField& field : kTypeFields) {
         if (field.kind != kind || (field.personal && options_.personal_data_filtering)) continue;
-        if (auto value = util::present_member(data, field.name)) {
-          writer_.custom("", field.key.empty() ? field.name : field.key, *value);
-        }
+        data_fields_.push_back({field.name, field.key.empty() ? field.name : field.key, {}});
       }
       break;
     }
   }
-  for (std::string_view name : kCommonDataFields) {
-    if (auto value = util::present_member(data, name)) writer_.custom("", name, *value);
+  for (std::string_view name : kCommonDataFields) data_fields_.push_back({name, name, {}});
+  for (auto member : data) {
+    for (DataField& field : data_fields_) {
+      // The last of a repeated name wins.
+      if (util::equal_bytes(member.key, field.name)) field.value = member.value;
+    }
+  }
+  for (const DataField& field : data_fields_) {
+    if (field.value && !field.value->is_null()) writer_.custom("", field.key, *field.value);
   }
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,14 +89,29 @@ class VidoraEncoder {
   };
   std::vector<ContextMember> context_members_;
   uint64_t context_lengths_ = 0;  // bit n set: a configured name has n bytes
+  // encode_context_members' scratch: the context's configured members in
+  // order, and per configured name the index of its last one there.
+  struct FoundContextMember {
+    const ContextMember* wanted;
+    std::string_view key;
+    simdjson::dom::element value;
+  };
+  std::vector<FoundContextMember> context_found_;
   static constexpr uint32_t kNoPosition = ~uint32_t{0};
-  std::vector<uint32_t> context_last_position_;  // per configured member
-  std::vector<const ContextMember*> context_wanted_;  // per member of the context
+  std::vector<uint32_t> context_last_found_;
   FlatObjectWriter writer_;
   FlatObjectWriter fragment_writer_;
   std::string fragment_scratch_;
   FlatObjectWriter::Fragment batch_attributes_;
   uint64_t fragment_serial_ = 0;  // the batch batch_attributes_ was written for; 0 = none
+  // encode_mparticle_event_data's scratch: each field to forward, the key it
+  // goes out under, and its last value in the event's data.
+  struct DataField {
+    std::string_view name;
+    std::string_view key;
+    std::optional<simdjson::dom::element> value;
+  };
+  std::vector<DataField> data_fields_;
   std::string timestamp_text_;
   std::string consent_key_;
 };

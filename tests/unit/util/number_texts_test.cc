@@ -52,6 +52,21 @@ TEST(NumberTextsTest, TextsAreFoundByValue) {
   EXPECT_EQ(numbers.original_text(8.0), "");   // not in the document
 }
 
+// The source is scanned only as far as a lookup needs; lookups in any order
+// still give each value's first text in the document.
+TEST(NumberTextsTest, LookupsInAnyOrderGiveTheFirstTextOfEachValue) {
+  NumberTexts numbers;
+  numbers.reset(R"({"a":1.50,"b":[2.0,"x\"9.5"],"c":1.5,"d":9.50,"e":2.00})");
+  EXPECT_EQ(numbers.original_text(9.5), "9.50");  // past "a", "b" and a string
+  EXPECT_EQ(numbers.original_text(1.5), "1.50");  // scanned already: the first
+  EXPECT_EQ(numbers.original_text(2.0), "2.0");
+  EXPECT_EQ(numbers.original_text(4.0), "");      // scans to the end
+  EXPECT_EQ(numbers.original_text(2.0), "2.0");   // and keeps what it found
+  numbers.reset(R"({"e":2.00,"f":3.25})");        // a new document starts over
+  EXPECT_EQ(numbers.original_text(3.25), "3.25");
+  EXPECT_EQ(numbers.original_text(2.0), "2.00");
+}
+
 TEST(NumberTextsTest, RewriteReplacesOnlyWhatNo64BitTypeHolds) {
   NumberTexts numbers;
   std::string parsed;

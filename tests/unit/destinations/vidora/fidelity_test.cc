@@ -287,6 +287,20 @@ TEST(MparticleFieldsTest, CustomAttributesNeverShadowTheTypesFields) {
   EXPECT_EQ(event["session_duration_ms"], 1000);
 }
 
+// A type's field repeated in the event's data counts by its last value, and a
+// last value of null leaves the field out, as for every other member; fields
+// go out in the type's order, then the common ones, whatever the data's order.
+TEST(MparticleFieldsTest, ARepeatedDataFieldCountsByItsLastValue) {
+  VidoraHarness harness;
+  const std::string raw = one_raw(
+      harness, mparticle_event("session_end", R"("session_duration_ms":1,"session_id":7,)"
+                                              R"("session_duration_ms":2,)"
+                                              R"("session_start_unixtime_ms":5,)"
+                                              R"("session_start_unixtime_ms":null)"));
+  EXPECT_NE(raw.find(R"("session_duration_ms":2,"session_id":7)"), std::string::npos) << raw;
+  EXPECT_EQ(raw.find("session_start_unixtime_ms"), std::string::npos) << raw;
+}
+
 // -------------------------------------------------------------- timestamps
 
 TEST(TimestampRangeTest, TimesBeforeTheEpochAreBadTimestampsInBothFormats) {

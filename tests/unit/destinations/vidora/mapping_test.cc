@@ -294,6 +294,50 @@ TEST(VidoraEncoderTest, SnakeCaseFunction) {
   }
 }
 
+// Keys already in snake_case are copied as they are; every other key takes
+// the full conversion. A key one byte away from snake_case, at every position
+// of every length up to three 8-byte words, must be converted: the check that
+// lets snake_case keys through looks at whole words, so a wrong word boundary
+// or tail would copy such a key unchanged.
+TEST(VidoraEncoderTest, SnakeCaseNearMissesAreConvertedAtEveryPosition) {
+  for (size_t length = 1; length <= 24; ++length) {
+    const std::string snake(length, 'k');
+    auto converted = [](const std::string& key) {
+      std::string out;
+      append_snake_case(out, key);
+      return out;
+    };
+    EXPECT_EQ(converted(snake), snake);
+    for (size_t at = 0; at < length; ++at) {
+      std::string upper = snake;
+      upper[at] = 'K';  // "kkKkk" -> "kk_kkk"
+      EXPECT_EQ(converted(upper), at == 0 ? snake : snake.substr(0, at) + "_" + snake.substr(at))
+          << upper;
+      std::string dash = snake;
+      dash[at] = '-';  // a separator: "kk-kk" -> "kk_kk", dropped at either end
+      std::string dash_expected = dash;
+      dash_expected[at] = '_';
+      if (at == 0 || at + 1 == length) dash_expected.erase(at, 1);
+      EXPECT_EQ(converted(dash), dash_expected) << dash;
+      std::string edge_underscore = snake;
+      edge_underscore[at] = '_';
+      if (at == 0 || at + 1 == length) {  // a leading or trailing '_' is dropped
+        EXPECT_EQ(converted(edge_underscore), snake.substr(1)) << edge_underscore;
+      } else {
+        EXPECT_EQ(converted(edge_underscore), edge_underscore) << edge_underscore;
+      }
+      if (at > 0 && at + 2 < length) {  // "kk__kk" -> "kk_kk"
+        std::string doubled = snake;
+        doubled[at] = '_';
+        doubled[at + 1] = '_';
+        std::string doubled_expected = doubled;
+        doubled_expected.erase(at + 1, 1);
+        EXPECT_EQ(converted(doubled), doubled_expected) << doubled;
+      }
+    }
+  }
+}
+
 TEST(VidoraEncoderTest, ArraysTravelAsJsonStrings) {
   VidoraHarness harness;
   const json event =
