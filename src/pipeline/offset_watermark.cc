@@ -6,7 +6,7 @@ namespace cdp_relay::pipeline {
 
 void InflightMessage::detach_from_consumer() {
   if (!owner) return;
-  // One allocation for both: this runs for nearly every consumed message.
+  // One allocation for both key and value.
   detached_ = std::make_unique<std::string>();
   detached_->reserve(key.size() + value.size());
   detached_->append(key).append(value);
@@ -29,15 +29,19 @@ void PartitionTracker::detach_from_consumer() {
 
 void PartitionTracker::detach_held_since_last_sweep() {
   if (newest_at_last_sweep_) {
-    auto it = std::lower_bound(inflight_.begin(), inflight_.end(), detached_below_,
-                               [](const InflightMessage& m, int64_t o) { return m.offset < o; });
-    for (; it != inflight_.end() && it->offset <= *newest_at_last_sweep_; ++it) {
+    for (auto it = first_at_or_after(detached_below_);
+         it != inflight_.end() && it->offset <= *newest_at_last_sweep_; ++it) {
       it->detach_from_consumer();  // a no-op for a resolved (released) one
     }
     detached_below_ = *newest_at_last_sweep_ + 1;
   }
   newest_at_last_sweep_.reset();
   if (!inflight_.empty()) newest_at_last_sweep_ = inflight_.back().offset;
+}
+
+std::deque<InflightMessage>::iterator PartitionTracker::first_at_or_after(int64_t offset) {
+  return std::lower_bound(inflight_.begin(), inflight_.end(), offset,
+                          [](const InflightMessage& m, int64_t o) { return m.offset < o; });
 }
 
 InflightMessage& PartitionTracker::track(int64_t offset) {
@@ -58,8 +62,7 @@ InflightMessage* PartitionTracker::find(int64_t offset) {
   const auto guess = static_cast<uint64_t>(offset - inflight_.front().offset);
   if (guess < inflight_.size() && inflight_[guess].offset == offset) return &inflight_[guess];
   // Gaps (compaction, transaction markers): fall back to a binary search.
-  auto it = std::lower_bound(inflight_.begin(), inflight_.end(), offset,
-                             [](const InflightMessage& m, int64_t o) { return m.offset < o; });
+  auto it = first_at_or_after(offset);
   if (it == inflight_.end() || it->offset != offset) return nullptr;
   return &*it;
 }

@@ -113,6 +113,8 @@ class PartitionTracker {
  private:
   // Pops resolved messages off the front, moving the watermark.
   void advance();
+  // The first tracked message whose offset is `offset` or more (binary search).
+  std::deque<InflightMessage>::iterator first_at_or_after(int64_t offset);
   // The message's last output resolved (or it had none): it is done.
   void on_resolved(InflightMessage& message);
 

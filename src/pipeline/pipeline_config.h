@@ -15,7 +15,7 @@ struct PipelineSettings {
   // more (backpressure). Default: app::derived_max_inflight_messages() from
   // the destinations (64000 with the Vidora defaults). Range >= 1.
   size_t max_inflight_messages = kMinDefaultInflightMessages;
-  // Their bytes (a copy, kept for the DLQ); above it likewise.
+  // Their key and value bytes (kept for the DLQ); above it likewise.
   // Default 64 MiB. Range >= 1 MiB.
   size_t max_inflight_bytes = 64u << 20;
   // How long a revoke waits for the revoked partitions' in-flight work before

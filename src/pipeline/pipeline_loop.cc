@@ -174,16 +174,15 @@ void PipelineLoop::drain(const std::vector<std::shared_ptr<PartitionTracker>>& t
 
 PipelineLoop::ConsumingPartition PipelineLoop::consuming_partition(std::string_view topic,
                                                                   int32_t partition) {
-  if (last_partition_.tracker != nullptr && last_partition_.tracker->partition() == partition &&
-      last_partition_.tracker->topic() == topic) {
+  if (last_partition_.tracker != nullptr && (*last_partition_.tracker)->partition() == partition &&
+      (*last_partition_.tracker)->topic() == topic) {
     return last_partition_;
   }
   const std::string name(topic);
   auto it = trackers_.find({name, partition});
   if (it == trackers_.end()) return {};
   const auto topic_it = topics_.find(name);
-  last_partition_.tracker = it->second.get();
-  last_partition_.shared = &it->second;
+  last_partition_.tracker = &it->second;
   last_partition_.topic = topic_it == topics_.end() ? nullptr : &topic_it->second;
   return last_partition_;
 }
@@ -195,7 +194,7 @@ void PipelineLoop::handle_message(ConsumedMessage message) {
     // owner; our committed offsets never pass it.
     return;
   }
-  PartitionTracker* tracker = partition.tracker;
+  PartitionTracker* tracker = partition.tracker->get();
   if (tracker->find(message.offset) != nullptr) return;  // already in flight (re-fetch)
   ++counters_.messages_consumed;
   const SourceTopicState* topic_state = partition.topic;
@@ -223,7 +222,7 @@ void PipelineLoop::handle_message(ConsumedMessage message) {
         static_cast<double>(result_.decoded.events.size() + result_.decoded.rejections.size()));
   }
 
-  OutputRef ref{*partition.shared, message.offset, 0};
+  OutputRef ref{*partition.tracker, message.offset, 0};
   for (auto& rejection : result_.decoded.rejections) {
     DeadLetter letter;
     letter.value = rejection.whole_message ? std::string(inflight.value) : std::move(rejection.value);
@@ -375,21 +374,23 @@ void PipelineLoop::store_offsets() {
   }
 }
 
+template <typename Visit>
+void PipelineLoop::for_each_tracker(Visit&& visit) {
+  for (auto& [key, tracker] : trackers_) visit(*tracker);
+  for (const auto& weak : revoked_inflight_) {
+    if (auto tracker = weak.lock()) visit(*tracker);
+  }
+}
+
 void PipelineLoop::end_buffer_leases() {
   const auto now = clock_.now();
   if (now < next_lease_sweep_) return;
   next_lease_sweep_ = now + settings_.buffer_lease;
-  for (auto& [key, tracker] : trackers_) tracker->detach_held_since_last_sweep();
-  for (const auto& weak : revoked_inflight_) {
-    if (auto tracker = weak.lock()) tracker->detach_held_since_last_sweep();
-  }
+  for_each_tracker([](PartitionTracker& tracker) { tracker.detach_held_since_last_sweep(); });
 }
 
 void PipelineLoop::detach_consumer_messages() {
-  for (auto& [key, tracker] : trackers_) tracker->detach_from_consumer();
-  for (const auto& weak : revoked_inflight_) {
-    if (auto tracker = weak.lock()) tracker->detach_from_consumer();
-  }
+  for_each_tracker([](PartitionTracker& tracker) { tracker.detach_from_consumer(); });
 }
 
 size_t PipelineLoop::inflight_messages() const {

@@ -185,9 +185,8 @@ class PipelineLoop final : public RebalanceListener {
   // The tracker and topic state of a consumed message's partition; null
   // tracker when the partition is not (or no longer) ours.
   struct ConsumingPartition {
-    PartitionTracker* tracker = nullptr;
-    const std::shared_ptr<PartitionTracker>* shared = nullptr;  // for OutputRef
-    const SourceTopicState* topic = nullptr;                   // null: no state
+    const std::shared_ptr<PartitionTracker>* tracker = nullptr;  // in trackers_
+    const SourceTopicState* topic = nullptr;                     // null: no state
   };
   ConsumingPartition consuming_partition(std::string_view topic, int32_t partition);
 
@@ -212,6 +211,11 @@ class PipelineLoop final : public RebalanceListener {
   size_t tracked_messages() const;
   // Once a buffer lease: detaches the messages held since the previous time.
   void end_buffer_leases();
+  // Calls `visit(PartitionTracker&)` for every tracker that may hold
+  // consumed messages: the assigned partitions' and the revoked ones' still
+  // in flight.
+  template <typename Visit>
+  void for_each_tracker(Visit&& visit);
   void drain(const std::vector<std::shared_ptr<PartitionTracker>>& trackers,
              Clock::time_point deadline);
 
